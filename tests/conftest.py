@@ -1,0 +1,51 @@
+"""Shared fixtures. Benchmark data is found through TEXTCNN_DATA (the README's test command sets it)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The benchmark data root: ``$TEXTCNN_DATA``, else ``../shared/data`` beside the checkout."""
+    root = Path(os.environ.get("TEXTCNN_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
+    if not (root / "README.md").exists():
+        pytest.fail(f"benchmark data not found at {root}; set TEXTCNN_DATA to the shared data folder")
+    return root
+
+
+from toy import TINY_OVERRIDES, toy_sentiment, write_csv  # noqa: E402,F401
+
+
+@pytest.fixture(scope="session")
+def toy_files(tmp_path_factory) -> dict[str, Path]:
+    """train/dev/test CSV files of a learnable toy sentiment task."""
+    root = tmp_path_factory.mktemp("toy")
+    return {
+        name: write_csv(root / f"{name}.csv", *toy_sentiment(n, seed))
+        for name, n, seed in (("train", 400, 0), ("dev", 100, 1), ("test", 200, 2))
+    }
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory, toy_files) -> Path:
+    """A small trained model directory (trained once per test session)."""
+    from textcnn.config import load_config
+    from textcnn.pipeline import train_text_classifier
+
+    config = load_config(
+        None,
+        [
+            "data.dataset=file",
+            f"data.train_file={toy_files['train']}",
+            f"data.dev_file={toy_files['dev']}",
+            f"data.test_file={toy_files['test']}",
+            *TINY_OVERRIDES,
+        ],
+    )
+    out = tmp_path_factory.mktemp("model") / "toy"
+    train_text_classifier(config, out, echo=None)
+    return out

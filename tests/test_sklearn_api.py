@@ -1,0 +1,83 @@
+"""TextCNNClassifier as a scikit-learn estimator: fit/predict, Pipeline, cross_val_score, GridSearchCV."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils.estimator_checks import check_get_params_invariance, check_no_attributes_set_in_init
+from toy import toy_sentiment
+
+from textcnn import TextCNNClassifier
+
+FAST = dict(embedding_dim=16, num_filters=8, epochs=4, batch_size=20, optimizer="adam", lr=0.01)
+
+
+@pytest.fixture(scope="module")
+def data():
+    texts, labels = toy_sentiment(300, seed=5)
+    return texts, np.array(labels)
+
+
+def test_fit_predict_score(data):
+    texts, labels = data
+    est = TextCNNClassifier(**FAST).fit(texts, labels)
+    assert list(est.classes_) == ["neg", "pos"]
+    proba = est.predict_proba(texts[:10])
+    assert proba.shape == (10, 2) and np.allclose(proba.sum(axis=1), 1, atol=1e-5)
+    assert est.score(texts, labels) > 0.9
+    assert set(est.predict(["superb", "awful"])) <= {"neg", "pos"}
+
+
+def test_same_random_state_same_predictions(data):
+    texts, labels = data
+    a = TextCNNClassifier(**FAST, random_state=1).fit(texts, labels).predict_proba(texts[:20])
+    b = TextCNNClassifier(**FAST, random_state=1).fit(texts, labels).predict_proba(texts[:20])
+    np.testing.assert_array_equal(a, b)
+
+
+def test_in_pipeline_cross_val_and_grid_search(data):
+    texts, labels = data
+    pipe = Pipeline([("lower", FunctionTransformer(lambda xs: [x.lower() for x in xs])),
+                     ("cnn", TextCNNClassifier(**{**FAST, "epochs": 2}))])
+    scores = cross_val_score(pipe, texts, labels, cv=2)
+    assert scores.shape == (2,) and scores.min() > 0.6
+    grid = GridSearchCV(TextCNNClassifier(**{**FAST, "epochs": 2}), {"num_filters": [4, 8]}, cv=2)
+    grid.fit(texts, labels)
+    assert grid.best_params_["num_filters"] in (4, 8)
+
+
+def test_sklearn_conventions():
+    est = TextCNNClassifier(**FAST)
+    check_no_attributes_set_in_init("TextCNNClassifier", est)
+    check_get_params_invariance("TextCNNClassifier", est)
+    assert clone(est).get_params() == est.get_params()
+    with pytest.raises(Exception, match="not fitted"):
+        est.predict(["x"])
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "message"),
+    [
+        (["a", "b"], ["x"], "X has 2 texts but y has 1 labels"),
+        (["a", "b"], ["x", "x"], "only one class"),
+        ([1, 2], ["x", "y"], r"X\[0\] is int"),
+        ("just a string", ["x"], "not a single string"),
+        (np.zeros((2, 3)), ["x", "y"], "1-D sequence of texts"),
+    ],
+)
+def test_bad_input_is_a_clear_value_error(X, y, message):
+    with pytest.raises(ValueError, match=message):
+        TextCNNClassifier(**FAST).fit(X, y)
+
+
+def test_save_and_load(data, tmp_path):
+    import textcnn
+
+    texts, labels = data
+    est = TextCNNClassifier(**FAST).fit(texts, labels)
+    est.save_pretrained(tmp_path / "m")
+    np.testing.assert_array_equal(est.predict(texts[:30]), textcnn.load(tmp_path / "m").predict(texts[:30]))

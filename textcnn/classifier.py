@@ -1,0 +1,182 @@
+"""A trained text classifier in one object: model + tokenizer + labels, loadable from a model directory.
+
+>>> clf = textcnn.load("runs/mr")                 # or TextClassifier.from_pretrained("runs/mr")
+>>> clf.predict(["a gripping , funny film", "dull"])
+['positive', 'negative']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from textcnn.model_dir import build_model, read_model_dir, save_model_dir
+
+
+@dataclass
+class PredictStats:
+    """Counts gathered while predicting (reported by ``textcnn predict``)."""
+
+    n: int = 0
+    empty: int = 0
+    truncated: int = 0
+
+
+class TextClassifier:
+    """Model, tokenizer and label names together; predicts on raw text.
+
+    Args:
+        model: A text model taking ``(input_ids, mask)``.
+        tokenizer: A fitted :class:`textcnn.text.tokenizers.TextTokenizer`.
+        labels: Class names in id order.
+        model_name: Registry name of the model (saved so it can be rebuilt).
+        model_kwargs: Keyword arguments that rebuild the model.
+        max_len: Texts longer than this many tokens are truncated (``None``: no limit).
+        config: The experiment config (dict) to store with the model.
+        metrics: Metrics and reports to store with the model.
+        device: Where to run prediction (``auto``, ``cpu``, ``cuda``).
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        tokenizer,
+        labels: Sequence[str],
+        *,
+        model_name: str = "kim_cnn",
+        model_kwargs: dict | None = None,
+        max_len: int | None = None,
+        config: dict | None = None,
+        metrics: dict | None = None,
+        device: str = "cpu",
+    ) -> None:
+        from textcnn.training.device import resolve_device
+
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.labels = list(labels)
+        self.model_name = model_name
+        self.model_kwargs = dict(model_kwargs or {})
+        self.max_len = max_len
+        self.config = dict(config or {})
+        self.metrics = dict(metrics or {})
+        self.device = resolve_device(device)
+        self.model.to(self.device)
+
+    # ------------------------------------------------------------------ persistence
+    @classmethod
+    def from_pretrained(cls, path: str | Path, device: str = "cpu") -> TextClassifier:
+        """Load a model directory written by :meth:`save_pretrained` (or ``textcnn train``); runs no pickled code."""
+        from textcnn.text.tokenizers import TextTokenizer
+
+        files = read_model_dir(path)
+        model = build_model(files, path)
+        try:
+            tokenizer = TextTokenizer.from_str(files.tokenizer_json)
+        except Exception as exc:  # noqa: BLE001 - any parse failure of the file means it is unusable
+            raise ValueError(f"{Path(path) / 'tokenizer.json'}: not a valid tokenizer ({exc})") from None
+        vocab_size = getattr(model, "embedding", None)
+        if vocab_size is not None and tokenizer.vocab_size > model.embedding.num_embeddings:
+            raise ValueError(
+                f"{path}: the tokenizer has {tokenizer.vocab_size} tokens but the model's embedding table has "
+                f"{model.embedding.num_embeddings} rows"
+            )
+        return cls(
+            model,
+            tokenizer,
+            files.labels,
+            model_name=files.model_name,
+            model_kwargs=files.model_kwargs,
+            max_len=files.max_len,
+            config=files.config,
+            metrics=files.metrics,
+            device=device,
+        )
+
+    def save_pretrained(self, path: str | Path) -> Path:
+        """Write the model directory (atomically; see :mod:`textcnn.model_dir`)."""
+        return save_model_dir(
+            path,
+            self.model,
+            model_name=self.model_name,
+            model_kwargs=self.model_kwargs,
+            labels=self.labels,
+            tokenizer_json=self.tokenizer.to_str(),
+            max_len=self.max_len,
+            config=self.config,
+            metrics=self.metrics,
+        )
+
+    # ------------------------------------------------------------------ prediction
+    @property
+    def min_len(self) -> int:
+        return int(getattr(self.model, "min_len", 1))
+
+    def encode(self, texts: Sequence[str]) -> list[list[int]]:
+        """Token ids of each text (not truncated)."""
+        return self.tokenizer.encode_batch([_clean(t) for t in texts])
+
+    def iter_proba(
+        self, texts: Iterable[str], batch_size: int = 256, chunk_size: int = 8192, stats: PredictStats | None = None
+    ) -> Iterator[np.ndarray]:
+        """Stream class probabilities, one ``(C,)`` row per input text, in input order, with bounded memory.
+
+        Texts are read ``chunk_size`` at a time, sorted by length inside the chunk (less padding), predicted in
+        batches and yielded back in input order.
+        """
+        from textcnn.data.batching import pad_batch
+
+        stats = stats if stats is not None else PredictStats()
+        self.model.eval()
+        chunk: list[str] = []
+        for text in texts:
+            chunk.append(text)
+            if len(chunk) >= chunk_size:
+                yield from self._proba_chunk(chunk, batch_size, stats, pad_batch)
+                chunk = []
+        if chunk:
+            yield from self._proba_chunk(chunk, batch_size, stats, pad_batch)
+
+    @torch.inference_mode()
+    def _proba_chunk(self, texts: list[str], batch_size: int, stats: PredictStats, pad_batch) -> Iterator[np.ndarray]:
+        ids = self.encode(texts)
+        stats.n += len(ids)
+        stats.empty += sum(1 for seq in ids if not seq)
+        order = np.argsort(np.fromiter((len(s) for s in ids), dtype=np.int64, count=len(ids)), kind="stable")
+        out = np.empty((len(ids), len(self.labels)), dtype=np.float32)
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            batch_ids, mask, n_truncated = pad_batch(
+                [ids[i] for i in idx], pad_id=self.tokenizer.pad_id, min_len=self.min_len, max_len=self.max_len
+            )
+            stats.truncated += n_truncated
+            logits = self.model(batch_ids.to(self.device), mask.to(self.device))  # (b, C)
+            out[idx] = torch.softmax(logits.float(), dim=1).cpu().numpy()
+        yield from out
+
+    def predict_proba(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
+        """Class probabilities ``(N, C)`` in the order of :attr:`labels`."""
+        rows = list(self.iter_proba(texts, batch_size=batch_size))
+        return np.stack(rows) if rows else np.zeros((0, len(self.labels)), dtype=np.float32)
+
+    def predict(self, texts: Sequence[str], batch_size: int = 256) -> list[str]:
+        """The most probable label name of each text."""
+        proba = self.predict_proba(texts, batch_size=batch_size)
+        return [self.labels[i] for i in proba.argmax(axis=1)] if len(proba) else []
+
+
+def _clean(text) -> str:
+    """Make any input a string the tokenizer accepts (``None`` -> empty, NUL bytes dropped)."""
+    if text is None:
+        return ""
+    return str(text).replace("\x00", " ")
+
+
+def load(path: str | Path, device: str = "cpu") -> TextClassifier:
+    """Load a model directory in one call (same as :meth:`TextClassifier.from_pretrained`)."""
+    return TextClassifier.from_pretrained(path, device=device)

@@ -1,0 +1,1 @@
+"""The ``textcnn`` command line: thin Click shells over importable library functions."""

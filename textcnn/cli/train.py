@@ -1,0 +1,121 @@
+"""``textcnn train``: train a text model from a YAML config and/or flags, writing a model directory."""
+
+from __future__ import annotations
+
+import click
+
+from textcnn.cli._common import data_dir_option, friendly_errors
+
+
+@click.command(context_settings={"show_default": True})
+@click.argument("config_file", required=False, type=click.Path(dir_okay=False))
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a config key, e.g. --set train.epochs=5 --set model.filter_widths=[3,4,5]. Repeatable.",
+)
+@click.option(
+    "--dataset", default=None, help="Dataset name (see `textcnn datasets list`), or `file`. Sets data.dataset."
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["rand", "static", "non-static", "multichannel"]),
+    default=None,
+    help="Embedding mode (Kim 2014). Sets model.mode. Default from the config: rand.",
+)
+@click.option(
+    "--vectors",
+    default=None,
+    help="Pretrained vectors: glove-6b-50d, or a path to word2vec/GloVe/fastText vectors. Sets embeddings.vectors.",
+)
+@click.option("--fold", type=int, default=None, help="Test fold of a cross-validation dataset (0-9). Sets data.fold.")
+@click.option(
+    "--cv",
+    is_flag=True,
+    default=False,
+    help="Run every fold of a cross-validation dataset (MR, Subj, CR, MPQA) and report mean +- std.",
+)
+@click.option("--epochs", type=int, default=None, help="Maximum epochs. Sets train.epochs (Kim: 25).")
+@click.option("--seed", type=int, default=None, help="Random seed. Sets train.seed.")
+@click.option("--device", default=None, help="auto, cpu, cuda or cuda:N. Sets train.device (default auto).")
+@click.option("--train-file", default=None, help="Your training file (with --dataset file). Sets data.train_file.")
+@click.option("--dev-file", default=None, help="Your dev file. Sets data.dev_file.")
+@click.option("--test-file", default=None, help="Your test file. Sets data.test_file.")
+@data_dir_option
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Output model directory (for --cv: the parent of fold-K directories).",
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    default=False,
+    help="Continue an interrupted run from OUT/checkpoint.pt (same final result as an uninterrupted run).",
+)
+@click.option("--quiet", is_flag=True, default=False, help="No progress bars.")
+@friendly_errors
+def train(
+    config_file,
+    overrides,
+    dataset,
+    mode,
+    vectors,
+    fold,
+    cv,
+    epochs,
+    seed,
+    device,
+    train_file,
+    dev_file,
+    test_file,
+    data_dir,
+    out_dir,
+    resume,
+    quiet,
+) -> None:
+    """Train a Kim (2014) CNN text classifier and save a self-contained model directory.
+
+    CONFIG_FILE is an optional YAML config (see configs/); flags and --set override it. Examples:
+
+      textcnn train configs/kim/mr-non-static.yaml --out runs/mr
+
+      textcnn train --dataset mr --mode non-static --vectors glove-6b-50d --out runs/mr
+    """
+    from textcnn.config import load_config
+    from textcnn.pipeline import cross_validate, train_text_classifier
+
+    flags = {
+        "data.dataset": dataset,
+        "model.mode": mode,
+        "embeddings.vectors": vectors,
+        "data.fold": fold,
+        "train.epochs": epochs,
+        "train.seed": seed,
+        "train.device": device,
+        "data.train_file": train_file,
+        "data.dev_file": dev_file,
+        "data.test_file": test_file,
+        "data.data_dir": data_dir,
+    }
+    extra = [f"{k}={_yaml_scalar(v)}" for k, v in flags.items() if v is not None]
+    if quiet:
+        extra.append("train.progress=false")
+    config = load_config(config_file, [*extra, *overrides])
+    if cv:
+        cross_validate(config, out_dir, resume=resume, echo=click.echo)
+    else:
+        train_text_classifier(config, out_dir, resume=resume, echo=click.echo)
+
+
+def _yaml_scalar(value) -> str:
+    """Quote strings so YAML keeps them as strings (a path like `1e5` or `yes` stays text)."""
+    if isinstance(value, str):
+        import json
+
+        return json.dumps(value)
+    return str(value)

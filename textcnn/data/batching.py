@@ -1,0 +1,221 @@
+"""Padding, length-bucketed batching and the DataLoader of encoded texts.
+
+``pad_batch`` pads to the longest sequence of the batch (capped by ``max_len``) but never below ``min_len``, the
+widest convolution filter, so short or empty texts cannot crash a model. ``BucketBatchSampler`` groups texts of
+similar length to cut padding; its order depends only on ``(seed, epoch)``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Iterator, Sequence
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset, Sampler
+
+
+def pad_batch(
+    sequences: list[list[int]], *, pad_id: int = 0, min_len: int = 1, max_len: int | None = None
+) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """Pad token-id sequences into one tensor.
+
+    Args:
+        sequences: Token ids per example (may be empty).
+        pad_id: Id written at padded positions.
+        min_len: Minimum padded length (use the widest filter size).
+        max_len: Longer sequences are truncated to their first ``max_len`` tokens (``None``: no limit).
+
+    Returns:
+        ``(ids, mask, n_truncated)``: ``ids`` is a ``LongTensor`` (B, T) with
+        ``T = max(min(longest, max_len), min_len)``, ``mask`` a ``BoolTensor`` (B, T) that is True at real tokens,
+        and ``n_truncated`` the number of sequences cut by ``max_len``.
+
+    Raises:
+        ValueError: If ``min_len < 0`` or ``max_len < max(min_len, 1)``.
+    """
+    if min_len < 0:
+        raise ValueError(f"min_len must be >= 0, got {min_len}")
+    if max_len is not None and max_len < max(min_len, 1):
+        raise ValueError(f"max_len must be >= min_len ({min_len}) and >= 1, got {max_len}")
+    lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))  # (B,)
+    longest = int(lengths.max(initial=0))
+    cap = longest if max_len is None else min(longest, max_len)
+    width = max(cap, min_len)
+    kept = np.minimum(lengths, cap)  # (B,)
+    n_truncated = int((lengths > cap).sum())
+    mask = np.arange(width) < kept[:, None]  # (B, T)
+    chunks = sequences if n_truncated == 0 else (s[:cap] for s in sequences)
+    flat = np.fromiter(itertools.chain.from_iterable(chunks), dtype=np.int64, count=int(kept.sum()))
+    ids = np.full((len(sequences), width), pad_id, dtype=np.int64)  # (B, T)
+    ids[mask] = flat  # row-major boolean assignment fills each row's first kept[i] slots in order
+    return torch.from_numpy(ids), torch.from_numpy(mask), n_truncated
+
+
+class BucketBatchSampler(Sampler[list[int]]):
+    """Batches of indices of similar length.
+
+    With ``shuffle=True`` each pass permutes the examples, sorts them by length inside buckets of ``bucket_size``
+    examples, cuts batches, and shuffles the batch order; the permutation depends only on ``(seed, epoch)``.
+    Each pass uses the current epoch and then advances it by one, so a loop that never calls ``set_epoch`` still
+    sees a new order every epoch; call ``set_epoch(e)`` before a pass to pin it (e.g. when resuming).
+
+    With ``shuffle=False`` (inference) the batches are the examples sorted by length (ties by index), in a fixed
+    order. To restore input order, concatenate the batches' indices as you go and scatter the outputs back::
+
+        order = [i for batch in sampler for i in batch]   # or collect per batch while predicting
+        outputs_in_input_order = [None] * len(order)
+        for position, i in enumerate(order): outputs_in_input_order[i] = outputs[position]
+
+    (or ``torch.empty_like(out).index_copy_(0, torch.tensor(order), out)``).
+
+    Args:
+        lengths: Length of each example (tokens).
+        batch_size: Examples per batch.
+        shuffle: Shuffle (training) or sort deterministically (inference).
+        seed: Seed of the shuffling.
+        drop_last: Drop the one incomplete batch, if any.
+        bucket_size: Examples sorted together (default ``100 * batch_size``; larger = less padding, less noise).
+    """
+
+    def __init__(
+        self,
+        lengths: Sequence[int],
+        batch_size: int,
+        *,
+        shuffle: bool = True,
+        seed: int = 0,
+        drop_last: bool = False,
+        bucket_size: int | None = None,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        bucket_size = 100 * batch_size if bucket_size is None else bucket_size
+        if bucket_size < batch_size:
+            raise ValueError(f"bucket_size ({bucket_size}) must be >= batch_size ({batch_size})")
+        self.lengths = np.asarray(lengths, dtype=np.int64)
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.seed = seed
+        self.drop_last = drop_last
+        self.bucket_size = bucket_size
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """Use ``epoch`` for the next pass (the order depends only on ``seed`` and the epoch)."""
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        n = len(self.lengths)
+        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+    def _order(self, rng: np.random.Generator | None) -> np.ndarray:
+        if rng is None:
+            return np.argsort(self.lengths, kind="stable")
+        perm = rng.permutation(len(self.lengths))
+        buckets = [perm[i : i + self.bucket_size] for i in range(0, len(perm), self.bucket_size)]
+        return np.concatenate([b[np.argsort(self.lengths[b], kind="stable")] for b in buckets] or [perm])
+
+    def __iter__(self) -> Iterator[list[int]]:
+        rng = np.random.default_rng([self.seed, self.epoch]) if self.shuffle else None
+        self.epoch += 1
+        order = self._order(rng)
+        batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        if self.drop_last and batches and len(batches[-1]) < self.batch_size:
+            batches.pop()
+        if rng is not None:
+            batches = [batches[i] for i in rng.permutation(len(batches))]
+        for batch in batches:
+            yield batch.tolist()
+
+
+class EncodedDataset(Dataset):
+    """Token-id sequences with optional integer labels; item ``i`` is ``(ids[i], labels[i] or None)``.
+
+    Raises:
+        ValueError: If ``labels`` is given and differs in length from ``ids``.
+    """
+
+    def __init__(self, ids: list[list[int]], labels: list[int] | None = None) -> None:
+        if labels is not None and len(labels) != len(ids):
+            raise ValueError(f"ids and labels differ in length: {len(ids)} sequences, {len(labels)} labels")
+        self.ids = ids
+        self.labels = labels
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index: int) -> tuple[list[int], int | None]:
+        return self.ids[index], None if self.labels is None else self.labels[index]
+
+    @property
+    def lengths(self) -> list[int]:
+        """Length of each sequence."""
+        return [len(s) for s in self.ids]
+
+
+class _Collate:
+    """Picklable collate function (works with ``num_workers > 0``); see ``make_collate``."""
+
+    def __init__(self, *, pad_id: int, min_len: int, max_len: int | None) -> None:
+        self.pad_id, self.min_len, self.max_len = pad_id, min_len, max_len
+        self.n_truncated = 0  # running total, counted in this process only (not in DataLoader workers)
+
+    def __call__(
+        self, batch: list[tuple[list[int], int | None]]
+    ) -> tuple[dict[str, torch.Tensor], torch.Tensor | None]:
+        sequences = [item[0] for item in batch]
+        ids, mask, truncated = pad_batch(sequences, pad_id=self.pad_id, min_len=self.min_len, max_len=self.max_len)
+        self.n_truncated += truncated
+        labels = [item[1] for item in batch]
+        label_tensor = None if any(y is None for y in labels) else torch.tensor(labels, dtype=torch.long)
+        return {"input_ids": ids, "mask": mask}, label_tensor
+
+
+def make_collate(*, pad_id: int = 0, min_len: int = 1, max_len: int | None = None) -> Callable:
+    """A collate function for ``EncodedDataset`` items.
+
+    Returns:
+        ``collate(batch) -> ({"input_ids": LongTensor (B, T), "mask": BoolTensor (B, T)}, labels)`` where
+        ``labels`` is a ``LongTensor`` (B,) or ``None`` when the dataset has no labels. The callable's
+        ``n_truncated`` attribute counts sequences cut by ``max_len`` so far (in the main process).
+    """
+    pad_batch([], min_len=min_len, max_len=max_len)  # validate the arguments now, not in the first batch
+    return _Collate(pad_id=pad_id, min_len=min_len, max_len=max_len)
+
+
+def make_text_loader(
+    ids: list[list[int]],
+    labels: list[int] | None,
+    *,
+    batch_size: int,
+    shuffle: bool,
+    seed: int,
+    min_len: int,
+    max_len: int | None,
+    pad_id: int = 0,
+    bucket: bool = True,
+) -> DataLoader:
+    """A ``DataLoader`` over encoded texts.
+
+    Args:
+        ids: Token ids per example.
+        labels: Labels, or ``None`` for prediction.
+        batch_size: Examples per batch.
+        shuffle: Shuffle (training) or keep a deterministic order (evaluation/prediction).
+        seed: Seed of the order (reproducible across runs).
+        min_len: Minimum padded length (the widest filter).
+        max_len: Truncation length (``None``: none).
+        pad_id: Padding id.
+        bucket: Batch texts of similar length (``BucketBatchSampler``; without shuffle: sorted by length, so use
+            ``list(loader.batch_sampler)`` to restore input order). ``False``: plain batches, in input order when
+            ``shuffle=False``.
+    """
+    dataset = EncodedDataset(ids, labels)
+    collate = make_collate(pad_id=pad_id, min_len=min_len, max_len=max_len)
+    if bucket:
+        sampler = BucketBatchSampler(dataset.lengths, batch_size, shuffle=shuffle, seed=seed)
+        return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate)
+    generator = torch.Generator().manual_seed(seed)
+    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, generator=generator, collate_fn=collate)

@@ -1,0 +1,202 @@
+"""The model directory: the self-describing unit users share.
+
+Layout (fixed file names; nothing in the metadata can point outside the folder)::
+
+    textcnn.json       format version, model name + keyword arguments, labels, lengths, library versions
+    model.safetensors  weights (no pickle)
+    tokenizer.json     tokenizer and vocabulary (Hugging Face ``tokenizers`` JSON)
+    config.yaml        the full experiment config
+    metrics.json       metrics, coverage and data reports
+
+``textcnn.json`` is written last and removed first, so a folder holding it is always complete.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+import yaml
+from torch import nn
+
+from textcnn.training.io import atomic_write, atomic_write_json, atomic_write_text
+
+FORMAT_NAME = "textcnn-model"
+FORMAT_VERSION = 1
+META_FILE = "textcnn.json"
+WEIGHTS_FILE = "model.safetensors"
+TOKENIZER_FILE = "tokenizer.json"
+CONFIG_FILE = "config.yaml"
+METRICS_FILE = "metrics.json"
+_REQUIRED_META = ("format", "format_version", "model_name", "model_kwargs", "labels")
+
+
+@dataclass
+class ModelFiles:
+    """What a model directory holds, read back without running any pickled code."""
+
+    model_name: str
+    model_kwargs: dict
+    labels: list[str]
+    state_dict: dict[str, torch.Tensor]
+    tokenizer_json: str
+    max_len: int | None = None
+    config: dict = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries a model was made with (recorded in ``textcnn.json``)."""
+    import importlib.metadata as md
+
+    versions = {"python": platform.python_version()}
+    for name in ("textcnn", "torch", "tokenizers", "safetensors", "numpy", "scikit-learn"):
+        try:
+            versions[name] = md.version(name)
+        except md.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def save_model_dir(
+    path: str | Path,
+    model: nn.Module,
+    *,
+    model_name: str,
+    model_kwargs: dict,
+    labels: list[str],
+    tokenizer_json: str,
+    max_len: int | None = None,
+    config: dict | None = None,
+    metrics: dict | None = None,
+) -> Path:
+    """Write a model directory (each file atomically, ``textcnn.json`` last).
+
+    Args:
+        path: The folder (created if needed).
+        model: The trained model; its unwrapped ``state_dict`` is saved as safetensors.
+        model_name: Registered model name, so :func:`load_model_dir` can rebuild it.
+        model_kwargs: Keyword arguments that rebuild the model with ``create_model(model_name, **model_kwargs)``.
+        labels: Class names in id order.
+        tokenizer_json: Serialised tokenizer (``TextTokenizer.to_str()``).
+        max_len: Truncation length used in training (applied again at prediction).
+        config: The experiment config as a dict.
+        metrics: Metrics and reports as a JSON-serialisable dict.
+    """
+    from safetensors.torch import save_file
+
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    (path / META_FILE).unlink(missing_ok=True)
+    model = getattr(model, "_orig_mod", model)  # unwrap torch.compile
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    atomic_write(path / WEIGHTS_FILE, lambda p: save_file(state, str(p), metadata={"format": FORMAT_NAME}))
+    atomic_write_text(path / TOKENIZER_FILE, tokenizer_json)
+    atomic_write_text(path / CONFIG_FILE, yaml.safe_dump(config or {}, sort_keys=False))
+    atomic_write_json(path / METRICS_FILE, metrics or {})
+    meta = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "model_name": model_name,
+        "model_kwargs": model_kwargs,
+        "labels": list(labels),
+        "max_len": max_len,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "versions": library_versions(),
+    }
+    atomic_write_json(path / META_FILE, meta)
+    return path
+
+
+def read_model_dir(path: str | Path) -> ModelFiles:
+    """Read and check a model directory without building the model.
+
+    Raises:
+        FileNotFoundError: If the folder or one of its files is missing.
+        ValueError: If a file is corrupt, of another format version, or inconsistent.
+    """
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    path = Path(path)
+    if not path.is_dir():
+        raise FileNotFoundError(f"model directory not found: {path}")
+    meta_path = path / META_FILE
+    if not meta_path.is_file():
+        raise FileNotFoundError(
+            f"{path} is not a complete textcnn model directory: {META_FILE} is missing (an unfinished or "
+            f"interrupted save, or not a model folder)"
+        )
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{meta_path}: not valid JSON ({exc})") from None
+    if not isinstance(meta, dict):
+        raise ValueError(f"{meta_path}: expected a JSON object")
+    missing = [k for k in _REQUIRED_META if k not in meta]
+    if missing:
+        raise ValueError(f"{meta_path}: missing keys {', '.join(missing)}")
+    if meta["format"] != FORMAT_NAME:
+        raise ValueError(f"{meta_path}: format is {meta['format']!r}, expected {FORMAT_NAME!r}")
+    if meta["format_version"] != FORMAT_VERSION:
+        raise ValueError(
+            f"{meta_path}: format version {meta['format_version']!r} is not supported by this textcnn "
+            f"(which reads version {FORMAT_VERSION}); use the textcnn release that wrote it"
+        )
+    if not isinstance(meta["model_kwargs"], dict) or not isinstance(meta["labels"], list) or not meta["labels"]:
+        raise ValueError(f"{meta_path}: model_kwargs must be an object and labels a non-empty list")
+    for name in (WEIGHTS_FILE, TOKENIZER_FILE):
+        if not (path / name).is_file():
+            raise FileNotFoundError(f"{path}: {name} is missing")
+    try:
+        state = load_file(str(path / WEIGHTS_FILE))
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise ValueError(f"{path / WEIGHTS_FILE}: corrupted or not a safetensors file ({exc})") from None
+    config, metrics = {}, {}
+    if (path / CONFIG_FILE).is_file():
+        try:
+            config = yaml.safe_load((path / CONFIG_FILE).read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ValueError(f"{path / CONFIG_FILE}: not valid YAML ({exc})") from None
+    if (path / METRICS_FILE).is_file():
+        try:
+            metrics = json.loads((path / METRICS_FILE).read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path / METRICS_FILE}: not valid JSON ({exc})") from None
+    return ModelFiles(
+        model_name=str(meta["model_name"]),
+        model_kwargs=meta["model_kwargs"],
+        labels=[str(x) for x in meta["labels"]],
+        state_dict=state,
+        tokenizer_json=(path / TOKENIZER_FILE).read_text(encoding="utf-8"),
+        max_len=meta.get("max_len"),
+        config=config,
+        metrics=metrics,
+        meta=meta,
+    )
+
+
+def build_model(files: ModelFiles, source: str | Path = "") -> nn.Module:
+    """Rebuild the registered model from its name and kwargs and load the weights (strictly).
+
+    Raises:
+        ValueError: If the name is unknown or the weights do not match the model the kwargs describe.
+    """
+    from textcnn.models import create_model
+
+    try:
+        model = create_model(files.model_name, **files.model_kwargs)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{source}: cannot rebuild model {files.model_name!r} from its kwargs: {exc}") from None
+    try:
+        model.load_state_dict(files.state_dict, strict=True)
+    except RuntimeError as exc:
+        first = str(exc).strip().splitlines()
+        detail = "; ".join(line.strip() for line in first[1:4]) or first[0]
+        raise ValueError(f"{source}: the weights do not match the model described by {META_FILE}: {detail}") from None
+    return model.eval()

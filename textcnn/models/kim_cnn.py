@@ -1,0 +1,162 @@
+"""Kim (2014) convolutional network for sentence classification, built from the shared core."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from textcnn.layers import ClassifierHead, ConvNormAct, LayerSpec, masked_max_over_time
+from textcnn.models._registry import register_model
+
+MODES = ("rand", "static", "non-static", "multichannel")
+
+
+class KimCNN(nn.Module):
+    """Y. Kim, "Convolutional Neural Networks for Sentence Classification", EMNLP 2014.
+
+    Word embeddings -> parallel 1-D convolutions of several widths -> activation -> max-over-time pooling ->
+    concatenation -> dropout -> fully connected softmax layer whose weight rows have an l2 max-norm (``s = 3``).
+
+    The convolutions are "wide" as in Kim's code (each sentence is zero-padded by ``width - 1`` on both sides), and
+    only windows that overlap a real token take part in the max, so a text's prediction never depends on how much
+    padding its batch needed. The ``<pad>`` embedding row is zero and stays zero.
+
+    Embedding modes:
+        * ``rand``: embeddings learned from random initialisation.
+        * ``static``: pretrained vectors, frozen.
+        * ``non-static``: pretrained vectors, fine-tuned.
+        * ``multichannel``: two channels from the same vectors, ``embedding`` fine-tuned and ``embedding_static``
+          frozen; each filter has a slice for each channel and the two results are added (a convolution over the
+          concatenated channels).
+
+    Args:
+        vocab_size: Rows of the embedding table (``<pad>`` = row ``pad_index``).
+        num_classes: Output classes.
+        embedding_dim: Word vector size (Kim: 300).
+        mode: One of ``rand``, ``static``, ``non-static``, ``multichannel``.
+        filter_widths: Widths of the n-gram filters (Kim: 3, 4, 5).
+        num_filters: Feature maps per width (Kim: 100).
+        dropout: Dropout before the output layer (Kim: 0.5).
+        max_norm: l2 max-norm of the output weight rows (Kim: 3); ``None`` disables it.
+        act_layer: Activation after each convolution (Kim: ReLU).
+        pad_index: Id of ``<pad>``.
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        num_classes: int = 2,
+        embedding_dim: int = 300,
+        mode: str = "rand",
+        filter_widths: Sequence[int] = (3, 4, 5),
+        num_filters: int = 100,
+        dropout: float = 0.5,
+        max_norm: float | None = 3.0,
+        act_layer: LayerSpec = "relu",
+        pad_index: int = 0,
+    ) -> None:
+        super().__init__()
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+        if vocab_size < 2:
+            raise ValueError(f"vocab_size must be >= 2 (<pad> and <unk>), got {vocab_size}")
+        if embedding_dim < 1 or num_filters < 1:
+            raise ValueError(f"embedding_dim and num_filters must be >= 1, got {embedding_dim}, {num_filters}")
+        widths = [int(w) for w in filter_widths]
+        if not widths or min(widths) < 1:
+            raise ValueError(f"filter_widths must be a non-empty list of positive widths, got {list(filter_widths)}")
+        if not 0 <= pad_index < vocab_size:
+            raise ValueError(f"pad_index {pad_index} is outside the vocabulary of {vocab_size}")
+        self.mode = mode
+        self.filter_widths = widths
+        self.pad_index = pad_index
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_index)
+        if mode == "multichannel":
+            self.embedding_static = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_index)
+            self.embedding_static.weight.requires_grad_(False)
+        if mode == "static":
+            self.embedding.weight.requires_grad_(False)
+        in_channels = embedding_dim * (2 if mode == "multichannel" else 1)
+        self.convs = nn.ModuleList(
+            ConvNormAct(in_channels, num_filters, w, padding=w - 1, dims=1, bias=True, act_layer=act_layer)
+            for w in widths
+        )
+        self.head = ClassifierHead(num_filters * len(widths), num_classes, dropout=dropout, max_norm=max_norm)
+
+    @property
+    def min_len(self) -> int:
+        """Shortest input the model needs (the widest filter); batches are padded at least to this."""
+        return max(self.filter_widths)
+
+    @torch.no_grad()
+    def load_pretrained(self, vectors: np.ndarray | torch.Tensor) -> None:
+        """Copy a pretrained ``(vocab_size, embedding_dim)`` matrix into the embedding table(s); the pad row is
+        zeroed."""
+        weight = torch.as_tensor(np.asarray(vectors), dtype=self.embedding.weight.dtype)
+        if weight.shape != self.embedding.weight.shape:
+            raise ValueError(
+                f"pretrained vectors have shape {tuple(weight.shape)} but the embedding table is "
+                f"{tuple(self.embedding.weight.shape)} (vocab_size, embedding_dim)"
+            )
+        weight[self.pad_index] = 0
+        self.embedding.weight.copy_(weight)
+        if self.mode == "multichannel":
+            self.embedding_static.weight.copy_(weight)
+
+    def forward(self, input_ids: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Class logits.
+
+        Args:
+            input_ids: Token ids ``(B, T)``.
+            mask: ``(B, T)``, True at real tokens; ``None`` treats every position as real.
+
+        Returns:
+            Logits ``(B, num_classes)``.
+        """
+        x = self.embedding(input_ids)  # (B, T, E)
+        if self.mode == "multichannel":
+            x = torch.cat([x, self.embedding_static(input_ids)], dim=2)  # (B, T, 2E)
+        x = x.transpose(1, 2)  # (B, E', T)
+        lengths = None if mask is None else mask.sum(dim=1)  # (B,)
+        pooled = []
+        for width, conv in zip(self.filter_widths, self.convs, strict=True):
+            feats = conv(x)  # (B, maps, T + width - 1)
+            window_mask = None
+            if lengths is not None:
+                # window j covers tokens j-width+1 .. j; it overlaps a real token iff j < length + width - 1
+                positions = torch.arange(feats.shape[2], device=feats.device)  # (T + width - 1,)
+                window_mask = positions.unsqueeze(0) < (lengths + width - 1).unsqueeze(1)  # (B, T + width - 1)
+            pooled.append(masked_max_over_time(feats, window_mask))  # (B, maps)
+        features = torch.cat(pooled, dim=1)  # (B, maps * len(widths))
+        return self.head(features)  # (B, num_classes)
+
+
+@register_model(task="text", input_size=(64,), test_kwargs={"vocab_size": 50, "embedding_dim": 16, "num_filters": 8})
+def kim_cnn(
+    vocab_size: int = 20000,
+    num_classes: int = 2,
+    embedding_dim: int = 300,
+    mode: str = "rand",
+    filter_widths: Sequence[int] = (3, 4, 5),
+    num_filters: int = 100,
+    dropout: float = 0.5,
+    max_norm: float | None = 3.0,
+    act_layer: LayerSpec = "relu",
+    pad_index: int = 0,
+) -> KimCNN:
+    """Kim (2014) CNN with the paper's defaults (see :class:`KimCNN`)."""
+    return KimCNN(
+        vocab_size,
+        num_classes,
+        embedding_dim,
+        mode,
+        filter_widths,
+        num_filters,
+        dropout,
+        max_norm,
+        act_layer,
+        pad_index,
+    )

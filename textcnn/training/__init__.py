@@ -1,0 +1,15 @@
+"""Training: one generic trainer, metrics, atomic writes."""
+
+from textcnn.training.config import TrainConfig
+from textcnn.training.metrics import classification_metrics, format_metrics
+from textcnn.training.trainer import FitResult, Trainer, evaluate_model, predict_logits
+
+__all__ = [
+    "FitResult",
+    "TrainConfig",
+    "Trainer",
+    "classification_metrics",
+    "evaluate_model",
+    "format_metrics",
+    "predict_logits",
+]

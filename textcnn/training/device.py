@@ -1,0 +1,40 @@
+"""Device selection and moving batches to it."""
+
+from __future__ import annotations
+
+import torch
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``"auto"`` picks CUDA when present, else CPU; anything else is passed to ``torch.device``.
+
+    Raises:
+        ValueError: If CUDA is asked for but not available, or the name is not a device.
+    """
+    if isinstance(device, torch.device):
+        return device
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except RuntimeError as exc:
+        raise ValueError(f"unknown device {device!r}; use auto, cpu, cuda or cuda:N") from exc
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} was asked for but CUDA is not available here; use --device cpu or auto")
+    return dev
+
+
+def to_device(obj, device: torch.device):
+    """Move a tensor, or the tensors inside a dict/list/tuple, to ``device`` (non-blocking from pinned memory)."""
+    if isinstance(obj, torch.Tensor):
+        return obj.to(device, non_blocking=True)
+    if isinstance(obj, dict):
+        return {k: to_device(v, device) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return type(obj)(to_device(v, device) for v in obj)
+    return obj
+
+
+def call_model(model: torch.nn.Module, inputs):
+    """Call ``model`` with a batch's inputs: a dict becomes keyword arguments, anything else one argument."""
+    return model(**inputs) if isinstance(inputs, dict) else model(inputs)
