@@ -198,3 +198,25 @@ def test_special_tokens_in_training_text_keep_their_ids() -> None:
     # WordLevelTrainer alone would move <pad>/<unk> when the corpus spells them
     tok = TextTokenizer.create("whitespace", max_size=2).fit(["<pad> x", "<unk> y y", "<pad> <pad> z"])
     assert tok.tokens() == ["<pad>", "<unk>", "y", "x"]
+
+
+def _rust_ids(tokenizer: TextTokenizer, texts: list[str]) -> list[list[int]]:
+    encodings = tokenizer.hf_tokenizer.encode_batch_fast(texts, add_special_tokens=False)
+    return [encoding.ids for encoding in encodings]
+
+
+@pytest.mark.parametrize("lowercase", [True, False])
+@settings(max_examples=200, deadline=None)
+@given(texts=st.lists(st.text(alphabet=st.characters(exclude_categories=("Cs",))), max_size=8))
+def test_kim_python_fast_path_equals_the_rust_pipeline(texts: list[str], lowercase: bool) -> None:
+    corpus = ["It's a (truly) great film, isn't it?", "Don't we'll you'd they're I've", "A B c!"]
+    tokenizer = TextTokenizer.create("kim", lowercase=lowercase).fit(corpus)
+    texts = [*texts, *corpus, "", "  ", "\x00é😀 ok"]
+    assert tokenizer.encode_batch(texts) == _rust_ids(tokenizer, texts)
+
+
+def test_kim_fast_path_on_real_sentences(data_dir) -> None:
+    lines = (data_dir / "kim" / "rt-polarity.all").read_bytes().decode("cp1252").split("\n")[:3000]
+    texts = [line[2:] for line in lines]
+    tokenizer = TextTokenizer.create("kim").fit(texts[:2000])
+    assert tokenizer.encode_batch(texts) == _rust_ids(tokenizer, texts)

@@ -120,15 +120,17 @@ class KimCNN(nn.Module):
         if self.mode == "multichannel":
             x = torch.cat([x, self.embedding_static(input_ids)], dim=2)  # (B, T, 2E)
         x = x.transpose(1, 2)  # (B, E', T)
-        lengths = None if mask is None else mask.sum(dim=1)  # (B,)
+        starts_valid = None
+        if mask is not None and not bool(mask.all()):
+            # Window j of a width-w filter covers tokens j-w+1 .. j; it takes part in the max iff it starts before
+            # the text's end (start < length), i.e. it overlaps a real token. One mask serves every width.
+            widest = max(self.filter_widths)
+            starts = torch.arange(1 - widest, x.shape[2], device=x.device)  # (T + widest - 1,)
+            starts_valid = starts.unsqueeze(0) < mask.sum(dim=1, keepdim=True)  # (B, T + widest - 1)
         pooled = []
         for width, conv in zip(self.filter_widths, self.convs, strict=True):
             feats = conv(x)  # (B, maps, T + width - 1)
-            window_mask = None
-            if lengths is not None:
-                # window j covers tokens j-width+1 .. j; it overlaps a real token iff j < length + width - 1
-                positions = torch.arange(feats.shape[2], device=feats.device)  # (T + width - 1,)
-                window_mask = positions.unsqueeze(0) < (lengths + width - 1).unsqueeze(1)  # (B, T + width - 1)
+            window_mask = None if starts_valid is None else starts_valid[:, starts_valid.shape[1] - feats.shape[2] :]
             pooled.append(masked_max_over_time(feats, window_mask))  # (B, maps)
         features = torch.cat(pooled, dim=1)  # (B, maps * len(widths))
         return self.head(features)  # (B, num_classes)

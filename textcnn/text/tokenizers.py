@@ -29,7 +29,7 @@ from typing import Any
 
 from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, trainers
 
-from textcnn.text.kim_clean import KIM_RULES
+from textcnn.text.kim_clean import KIM_RULES, kim_clean
 
 __all__ = [
     "KINDS",
@@ -312,12 +312,35 @@ class TextTokenizer:
         if isinstance(texts, str):
             raise ValueError("encode_batch() takes a list of texts, not a single str; use encode()")
         texts = texts if isinstance(texts, list) else list(texts)
+        if self.config.kind == "kim":
+            return self._encode_batch_kim(texts)
         try:
             encodings = self._tokenizer.encode_batch_fast(texts, add_special_tokens=False)
         except TypeError:  # not all str, or lone surrogates
             checked = [_check_text(text, i) for i, text in enumerate(texts)]
             encodings = self._tokenizer.encode_batch_fast(checked, add_special_tokens=False)
         return [_no_pad(encoding.ids) for encoding in encodings]
+
+    def _encode_batch_kim(self, texts: list[str]) -> list[list[int]]:
+        """The ``kim`` kind in Python: :func:`kim_clean` (the same rules as the Rust normalizers, tested equal) leaves
+        only ASCII letters, digits, ``(),!?'``` and single spaces, so ``str.split`` and a dict lookup give exactly the
+        ids of the ``tokenizers`` pipeline, about four times faster than it on short sentences."""
+        vocab = self._vocab_lookup()
+        lowercase = self.config.lowercase
+        out = []
+        for i, text in enumerate(texts):
+            if not isinstance(text, str):
+                text = _check_text(text, i)
+            out.append([vocab.get(word, UNK_ID) for word in kim_clean(text, lowercase).split()])
+        return out
+
+    def _vocab_lookup(self) -> dict[str, int]:
+        """token -> id, cached per fitted tokenizer."""
+        cached = getattr(self, "_vocab_cache", None)
+        if cached is None or cached[0] is not self._tokenizer:
+            cached = (self._tokenizer, self._tokenizer.get_vocab(with_added_tokens=True))
+            self._vocab_cache = cached
+        return cached[1]
 
     def _surface_tokens(self, text: str) -> Iterator[tuple[str, bool]]:
         """(token, in vocabulary) pairs; an unknown subword piece is given as the text it covers."""

@@ -1,0 +1,65 @@
+"""``textcnn list-models`` and ``textcnn summary``: thin shells over the model registry and textcnn.summary."""
+
+from __future__ import annotations
+
+import click
+
+from textcnn.cli._common import friendly_errors
+
+
+def _parse_input_size(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple[int, ...] | None:
+    if value is None:
+        return None
+    from textcnn.summary import parse_input_size
+
+    try:
+        return parse_input_size(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
+
+
+@click.command("list-models")
+@click.option(
+    "--task",
+    type=click.Choice(["image", "text"]),
+    default=None,
+    help="Only list models of this task. Default: all models.",
+)
+def list_models_cmd(task: str | None) -> None:
+    """List the registered models with their task and default input size (channels x height x width, or tokens)."""
+    from textcnn.models import get_model_entry, list_models
+
+    names = list_models(task)
+    width = max((len(n) for n in names), default=0)
+    for name in names:
+        entry = get_model_entry(name)
+        click.echo(f"{name:<{width}}  {entry.task:<5}  {'x'.join(str(s) for s in entry.input_size)}")
+
+
+@click.command("summary")
+@click.argument("model_name", metavar="MODEL")
+@click.option(
+    "--input-size",
+    callback=_parse_input_size,
+    default=None,
+    metavar="C,H,W",
+    help="Shape of one example without the batch axis, e.g. 3,224,224 (images) or 64 (tokens). "
+    "Default: the model's registered input size (see `textcnn list-models`).",
+)
+@click.option(
+    "--num-classes",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Number of output classes. Default: the model's own default (1000 for ImageNet models, 10 for LeNet-5).",
+)
+@friendly_errors
+def summary(model_name: str, input_size: tuple[int, ...] | None, num_classes: int | None) -> None:
+    """Print MODEL's layers with output shapes, activations and parameters, and the totals.
+
+    One example runs through the model in eval mode (on PyTorch's meta device where possible, so even VGG-19 is
+    summarised instantly). Activations in parentheses are not new memory (in-place layers, views, and blocks whose
+    values their layers already hold).
+    """
+    from textcnn.summary import format_summary, summarize_model
+
+    click.echo(format_summary(summarize_model(model_name, input_size=input_size, num_classes=num_classes)))
