@@ -17,6 +17,7 @@ _COMMANDS: dict[str, str] = {
     "summary": "textcnn.cli.models:summary",
     "datasets": "textcnn.cli.datasets:datasets",
     "embeddings": "textcnn.cli.embeddings:embeddings",
+    "bench": "textcnn.cli.bench:bench",
 }
 
 
