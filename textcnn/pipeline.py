@@ -85,7 +85,9 @@ def build_text_model(config: ExperimentConfig, tokenizer, num_classes: int) -> t
                 f"model.embedding_dim {kwargs['embedding_dim']} replaced by the vectors' dimension {matrix.shape[1]}"
             )
             kwargs["embedding_dim"] = int(matrix.shape[1])
-    kwargs.update(vocab_size=tokenizer.vocab_size, num_classes=num_classes, pad_index=tokenizer.pad_id)
+    kwargs.update(
+        vocab_size=tokenizer.vocab_size, num_classes=num_classes, pad_index=tokenizer.pad_id, unk_index=tokenizer.unk_id
+    )
     model = create_model(config.model.name, **kwargs)
     if matrix is not None:
         model.load_pretrained(matrix)
@@ -94,6 +96,7 @@ def build_text_model(config: ExperimentConfig, tokenizer, num_classes: int) -> t
 
 def _loader(tokenizer, split, config: ExperimentConfig, min_len: int, shuffle: bool):
     from textcnn.data.batching import make_text_loader
+    from textcnn.training.device import resolve_device
 
     ids = tokenizer.encode_batch(list(split.texts))
     truncated = sum(1 for s in ids if config.data.max_len is not None and len(s) > config.data.max_len)
@@ -107,6 +110,7 @@ def _loader(tokenizer, split, config: ExperimentConfig, min_len: int, shuffle: b
         max_len=config.data.max_len,
         pad_id=tokenizer.pad_id,
         bucket=config.data.bucket,
+        pin_memory=resolve_device(config.train.device).type == "cuda",
     )
     return loader, truncated
 
@@ -191,9 +195,9 @@ def train_text_classifier(
     Returns:
         The trained classifier, its metrics and the folder.
     """
-    from textcnn.training.trainer import CHECKPOINT_NAME, evaluate_model
+    from textcnn.training.trainer import CHECKPOINT_NAME
 
-    say = echo or (lambda *_a, **_k: None)
+    say = echo or _silent
     config.validate()
     out_dir = Path(out_dir)
     _check_writable(out_dir)
@@ -204,6 +208,16 @@ def train_text_classifier(
             json.loads((out_dir / "metrics.json").read_text(encoding="utf-8")),
             out_dir,
         )
+    from textcnn.training.device import torch_threads
+
+    with torch_threads(config.train.num_threads):
+        return _train_text_classifier(config, out_dir, resume, say)
+
+
+def _train_text_classifier(config: ExperimentConfig, out_dir: Path, resume: bool, say) -> TrainOutcome:
+    from textcnn.training.trainer import CHECKPOINT_NAME, evaluate_model
+
+    echo = None if say is _silent else say
     start = time.perf_counter()
     _seed_everything(config.train.seed)
     splits = load_splits(config)
@@ -368,6 +382,10 @@ def _check_writable(out_dir: Path) -> None:
         st = os.statvfs(out_dir)
         if st.f_bavail * st.f_frsize < 50 * 1024 * 1024:
             raise ValueError(f"output folder {out_dir} has less than 50 MB free; free some space first")
+
+
+def _silent(*_args, **_kwargs) -> None:
+    """A message sink that drops everything."""
 
 
 def _jsonable(obj):

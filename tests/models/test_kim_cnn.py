@@ -57,7 +57,7 @@ def test_mode_decides_which_embeddings_train(mode, changes, frozen):
     if mode != "rand":
         model.load_pretrained(_pretrained())
         expected = _pretrained()
-        expected[0] = 0
+        expected[:2] = 0  # <pad> and <unk>
         assert torch.equal(model.embedding.weight, expected)
     before = _snapshot(model)
     _train_steps(model)
@@ -136,3 +136,14 @@ def test_registered_and_validates_arguments():
         KimCNN(VOCAB, 2, DIM, "rand", filter_widths=[])
     with pytest.raises(ValueError, match=r"\(30, 8\)"):
         KimCNN(VOCAB, 2, DIM, "static").load_pretrained(torch.zeros(VOCAB, DIM + 1))
+
+
+@pytest.mark.parametrize("mode", ["rand", "static", "non-static", "multichannel"])
+def test_unknown_and_padding_rows_start_at_zero(mode):
+    model = KimCNN(VOCAB, 2, DIM, mode, num_filters=4, pad_index=0, unk_index=1)
+    if mode != "rand":
+        model.load_pretrained(_pretrained())
+    for table in (model.embedding, getattr(model, "embedding_static", None)):
+        if table is not None:
+            assert torch.count_nonzero(table.weight[:2]) == 0
+            assert torch.count_nonzero(table.weight[2:]) > 0

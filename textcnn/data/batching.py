@@ -196,6 +196,7 @@ def make_text_loader(
     max_len: int | None,
     pad_id: int = 0,
     bucket: bool = True,
+    pin_memory: bool = False,
 ) -> DataLoader:
     """A ``DataLoader`` over encoded texts.
 
@@ -211,11 +212,14 @@ def make_text_loader(
         bucket: Batch texts of similar length (``BucketBatchSampler``; without shuffle: sorted by length, so use
             ``list(loader.batch_sampler)`` to restore input order). ``False``: plain batches, in input order when
             ``shuffle=False``.
+        pin_memory: Put batches in page-locked memory, so copies to a GPU can be non-blocking.
     """
     dataset = EncodedDataset(ids, labels)
     collate = make_collate(pad_id=pad_id, min_len=min_len, max_len=max_len)
     if bucket:
         sampler = BucketBatchSampler(dataset.lengths, batch_size, shuffle=shuffle, seed=seed)
-        return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate)
+        return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate, pin_memory=pin_memory)
     generator = torch.Generator().manual_seed(seed)
-    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, generator=generator, collate_fn=collate)
+    return DataLoader(
+        dataset, batch_size=batch_size, shuffle=shuffle, generator=generator, collate_fn=collate, pin_memory=pin_memory
+    )

@@ -29,7 +29,8 @@ class TrainConfig:
         device: ``auto`` (CUDA when present), ``cpu``, ``cuda`` or ``cuda:N``.
         amp: Mixed precision (bf16 autocast) on CUDA; ignored on CPU.
         compile: Wrap the model in ``torch.compile`` (the unwrapped model is what gets saved).
-        num_threads: CPU threads for torch (``None``: torch's default).
+        num_threads: CPU threads for torch while training (``None``: half the usable cores, 1 to 4; see
+            :func:`textcnn.training.device.auto_num_threads`).
         progress: Show progress bars.
     """
 
@@ -44,7 +45,7 @@ class TrainConfig:
     scheduler: str = "none"
     step_size: int = 10
     grad_clip: float | None = None
-    early_stopping: int | None = 5
+    early_stopping: int | None = None
     metric: str = "accuracy"
     aux_weight: float = 0.3
     seed: int = 0

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator
+
 import torch
 
 
@@ -38,3 +42,31 @@ def to_device(obj, device: torch.device):
 def call_model(model: torch.nn.Module, inputs):
     """Call ``model`` with a batch's inputs: a dict becomes keyword arguments, anything else one argument."""
     return model(**inputs) if isinstance(inputs, dict) else model(inputs)
+
+
+def auto_num_threads() -> int:
+    """Threads for CPU work when none is asked for: half the usable cores, between 1 and 4.
+
+    Kim-size CNNs run small kernels (batch 50, ~20 tokens) where extra OpenMP threads gain little, and on a machine
+    whose cores are shared, oversubscribed threads cost a lot: on a 2-core machine with one other busy process, two
+    torch threads ran a training epoch 5-14x slower than one (measured; see docs/benchmarks.md).
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores // 2))
+
+
+@contextlib.contextmanager
+def torch_threads(num_threads: int | None) -> Iterator[int]:
+    """Run a block with ``num_threads`` torch CPU threads (``None``: :func:`auto_num_threads`), then restore."""
+    previous = torch.get_num_threads()
+    wanted = auto_num_threads() if num_threads is None else num_threads
+    if wanted < 1:
+        raise ValueError(f"num_threads must be >= 1, got {wanted}")
+    torch.set_num_threads(wanted)
+    try:
+        yield wanted
+    finally:
+        torch.set_num_threads(previous)
