@@ -20,11 +20,26 @@ from textcnn.model_dir import build_model, read_model_dir, save_model_dir
 
 @dataclass
 class PredictStats:
-    """Counts gathered while predicting (reported by ``textcnn predict``)."""
+    """Counts gathered while predicting (reported by ``textcnn predict``).
+
+    Attributes:
+        n: Texts predicted.
+        empty: Texts without any token (predicted from the bias alone).
+        truncated: Texts cut to the model's ``max_len``.
+        not_utf8: Input lines that were not valid UTF-8 (decoded as cp1252, else with U+FFFD replacement
+            characters); counted by :func:`textcnn.predict.predict_files`.
+        replaced: Input lines that hold U+FFFD replacement characters after decoding.
+    """
 
     n: int = 0
     empty: int = 0
     truncated: int = 0
+    not_utf8: int = 0
+    replaced: int = 0
+
+
+#: Largest padded batch (rows x tokens) :meth:`TextClassifier.iter_proba` builds; a longer text gets a batch alone.
+MAX_BATCH_TOKENS = 2**15
 
 
 class TextClassifier:
@@ -80,12 +95,13 @@ class TextClassifier:
             tokenizer = TextTokenizer.from_str(files.tokenizer_json)
         except Exception as exc:  # noqa: BLE001 - any parse failure of the file means it is unusable
             raise ValueError(f"{Path(path) / 'tokenizer.json'}: not a valid tokenizer ({exc})") from None
-        vocab_size = getattr(model, "embedding", None)
-        if vocab_size is not None and tokenizer.vocab_size > model.embedding.num_embeddings:
+        embedding = getattr(model, "embedding", None)
+        if embedding is not None and tokenizer.vocab_size > embedding.num_embeddings:
             raise ValueError(
                 f"{path}: the tokenizer has {tokenizer.vocab_size} tokens but the model's embedding table has "
-                f"{model.embedding.num_embeddings} rows"
+                f"{embedding.num_embeddings} rows"
             )
+        _check_runs(model, tokenizer, files.labels, files.max_len, path)
         return cls(
             model,
             tokenizer,
@@ -122,35 +138,61 @@ class TextClassifier:
         return self.tokenizer.encode_batch([_clean(t) for t in texts])
 
     def iter_proba(
-        self, texts: Iterable[str], batch_size: int = 256, chunk_size: int = 8192, stats: PredictStats | None = None
+        self,
+        texts: Iterable[str],
+        batch_size: int = 256,
+        chunk_size: int = 8192,
+        stats: PredictStats | None = None,
+        max_batch_tokens: int = MAX_BATCH_TOKENS,
     ) -> Iterator[np.ndarray]:
         """Stream class probabilities, one ``(C,)`` row per input text, in input order, with bounded memory.
 
         Texts are read ``chunk_size`` at a time, sorted by length inside the chunk (less padding), predicted in
-        batches and yielded back in input order.
+        batches of at most ``batch_size`` texts and ``max_batch_tokens`` padded positions (a longer text is predicted
+        alone, so one huge line cannot make its whole batch huge) and yielded back in input order. Memory is bounded
+        by the chunk's texts plus one batch, whatever the number of texts.
         """
         from textcnn.data.batching import pad_batch
 
+        if batch_size < 1 or chunk_size < 1 or max_batch_tokens < 1:
+            raise ValueError(
+                f"batch_size, chunk_size and max_batch_tokens must be >= 1, got {batch_size}, {chunk_size}, "
+                f"{max_batch_tokens}"
+            )
         stats = stats if stats is not None else PredictStats()
         self.model.eval()
         chunk: list[str] = []
         for text in texts:
             chunk.append(text)
             if len(chunk) >= chunk_size:
-                yield from self._proba_chunk(chunk, batch_size, stats, pad_batch)
+                yield from self._proba_chunk(chunk, batch_size, max_batch_tokens, stats, pad_batch)
                 chunk = []
         if chunk:
-            yield from self._proba_chunk(chunk, batch_size, stats, pad_batch)
+            yield from self._proba_chunk(chunk, batch_size, max_batch_tokens, stats, pad_batch)
+
+    def _batches(self, lengths: np.ndarray, batch_size: int, max_tokens: int) -> Iterator[np.ndarray]:
+        """Indices of each batch: sorted by length, at most ``batch_size`` rows and ``max_tokens`` padded positions."""
+        order = np.argsort(lengths, kind="stable")
+        padded = np.maximum(np.minimum(lengths[order], self.max_len or np.iinfo(np.int64).max), self.min_len)
+        start = 0
+        while start < len(order):
+            stop = min(start + batch_size, len(order))
+            # rows are sorted, so a batch's padded width is its last row's: k rows cost k * padded[start + k - 1]
+            cost = np.arange(1, stop - start + 1) * padded[start:stop]
+            stop = start + max(1, int(np.searchsorted(cost, max_tokens, side="right")))
+            yield order[start:stop]
+            start = stop
 
     @torch.inference_mode()
-    def _proba_chunk(self, texts: list[str], batch_size: int, stats: PredictStats, pad_batch) -> Iterator[np.ndarray]:
+    def _proba_chunk(
+        self, texts: list[str], batch_size: int, max_tokens: int, stats: PredictStats, pad_batch
+    ) -> Iterator[np.ndarray]:
         ids = self.encode(texts)
         stats.n += len(ids)
         stats.empty += sum(1 for seq in ids if not seq)
-        order = np.argsort(np.fromiter((len(s) for s in ids), dtype=np.int64, count=len(ids)), kind="stable")
+        lengths = np.fromiter((len(s) for s in ids), dtype=np.int64, count=len(ids))
         out = np.empty((len(ids), len(self.labels)), dtype=np.float32)
-        for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
+        for idx in self._batches(lengths, batch_size, max_tokens):
             batch_ids, mask, n_truncated = pad_batch(
                 [ids[i] for i in idx], pad_id=self.tokenizer.pad_id, min_len=self.min_len, max_len=self.max_len
             )
@@ -168,6 +210,28 @@ class TextClassifier:
         """The most probable label name of each text."""
         proba = self.predict_proba(texts, batch_size=batch_size)
         return [self.labels[i] for i in proba.argmax(axis=1)] if len(proba) else []
+
+
+def _check_runs(model: nn.Module, tokenizer, labels: list[str], max_len: int | None, path) -> None:
+    """One forward pass on a one-token text: the model runs and has one output per label (else ``ValueError``)."""
+    min_len = int(getattr(model, "min_len", 1))
+    if max_len is not None and max_len < min_len:
+        raise ValueError(f"{path}: max_len {max_len} is shorter than the model's widest filter ({min_len})")
+    ids = torch.full((1, min_len), tokenizer.pad_id, dtype=torch.long)  # (1, T)
+    ids[0, 0] = tokenizer.unk_id
+    mask = torch.zeros(1, min_len, dtype=torch.bool)  # (1, T)
+    mask[0, 0] = True
+    try:
+        with torch.inference_mode():
+            logits = model(ids, mask)  # (1, C)
+    except Exception as exc:  # noqa: BLE001 - a model that cannot run on a text is unusable, whatever the reason
+        raise ValueError(f"{path}: the model does not run on text ({exc.__class__.__name__}: {exc})") from None
+    if not isinstance(logits, torch.Tensor) or tuple(logits.shape) != (1, len(labels)):
+        shape = tuple(logits.shape) if isinstance(logits, torch.Tensor) else type(logits).__name__
+        raise ValueError(
+            f"{path}: textcnn.json lists {len(labels)} labels but the model gives outputs of shape {shape} "
+            f"(expected (1, {len(labels)}))"
+        )
 
 
 def _clean(text) -> str:

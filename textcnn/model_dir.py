@@ -9,6 +9,13 @@ Layout (fixed file names; nothing in the metadata can point outside the folder):
     metrics.json       metrics, coverage and data reports
 
 ``textcnn.json`` is written last and removed first, so a folder holding it is always complete.
+
+Loading an untrusted folder is safe in these ways: only the fixed file names above are read (keys in
+``textcnn.json`` never name files, so ``../`` paths in it are inert), nothing is unpickled (safetensors, JSON and
+``yaml.safe_load`` only), and the shapes the metadata describes are checked against the weights file on PyTorch's
+``meta`` device before any memory is allocated, so a forged ``vocab_size`` cannot make loading allocate more than the
+weights file holds. Symbolic links named like the fixed files are followed, as the operating system does (the
+Hugging Face cache stores files that way).
 """
 
 from __future__ import annotations
@@ -133,8 +140,8 @@ def read_model_dir(path: str | Path) -> ModelFiles:
             f"interrupted save, or not a model folder)"
         )
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        meta = json.loads(_read_text(meta_path))
+    except json.JSONDecodeError as exc:
         raise ValueError(f"{meta_path}: not valid JSON ({exc})") from None
     if not isinstance(meta, dict):
         raise ValueError(f"{meta_path}: expected a JSON object")
@@ -150,6 +157,13 @@ def read_model_dir(path: str | Path) -> ModelFiles:
         )
     if not isinstance(meta["model_kwargs"], dict) or not isinstance(meta["labels"], list) or not meta["labels"]:
         raise ValueError(f"{meta_path}: model_kwargs must be an object and labels a non-empty list")
+    labels = [str(x) for x in meta["labels"]]
+    if len(set(labels)) != len(labels):
+        duplicated = sorted({x for x in labels if labels.count(x) > 1})
+        raise ValueError(f"{meta_path}: labels must be distinct, but {', '.join(map(repr, duplicated))} repeats")
+    max_len = meta.get("max_len")
+    if max_len is not None and (isinstance(max_len, bool) or not isinstance(max_len, int) or max_len < 1):
+        raise ValueError(f"{meta_path}: max_len must be a positive integer or null, got {max_len!r}")
     for name in (WEIGHTS_FILE, TOKENIZER_FILE):
         if not (path / name).is_file():
             raise FileNotFoundError(f"{path}: {name} is missing")
@@ -160,29 +174,44 @@ def read_model_dir(path: str | Path) -> ModelFiles:
     config, metrics = {}, {}
     if (path / CONFIG_FILE).is_file():
         try:
-            config = yaml.safe_load((path / CONFIG_FILE).read_text(encoding="utf-8")) or {}
+            config = yaml.safe_load(_read_text(path / CONFIG_FILE)) or {}
         except yaml.YAMLError as exc:
-            raise ValueError(f"{path / CONFIG_FILE}: not valid YAML ({exc})") from None
+            raise ValueError(f"{path / CONFIG_FILE}: not valid YAML ({_one_line(exc)})") from None
     if (path / METRICS_FILE).is_file():
         try:
-            metrics = json.loads((path / METRICS_FILE).read_text(encoding="utf-8"))
+            metrics = json.loads(_read_text(path / METRICS_FILE))
         except json.JSONDecodeError as exc:
             raise ValueError(f"{path / METRICS_FILE}: not valid JSON ({exc})") from None
     return ModelFiles(
         model_name=str(meta["model_name"]),
         model_kwargs=meta["model_kwargs"],
-        labels=[str(x) for x in meta["labels"]],
+        labels=labels,
         state_dict=state,
-        tokenizer_json=(path / TOKENIZER_FILE).read_text(encoding="utf-8"),
-        max_len=meta.get("max_len"),
-        config=config,
-        metrics=metrics,
+        tokenizer_json=_read_text(path / TOKENIZER_FILE),
+        max_len=max_len,
+        config=config if isinstance(config, dict) else {},
+        metrics=metrics if isinstance(metrics, dict) else {},
         meta=meta,
     )
 
 
+def _read_text(path: Path) -> str:
+    """A UTF-8 file's text; a file that is not UTF-8 is a ``ValueError`` naming it."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not a UTF-8 text file ({exc.reason} at byte {exc.start})") from None
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())
+
+
 def build_model(files: ModelFiles, source: str | Path = "") -> nn.Module:
     """Rebuild the registered model from its name and kwargs and load the weights (strictly).
+
+    The model is first built on PyTorch's ``meta`` device (no memory) and its parameter names and shapes compared
+    with the weights file, so metadata that does not match the weights fails before anything is allocated.
 
     Raises:
         ValueError: If the name is unknown or the weights do not match the model the kwargs describe.
@@ -190,9 +219,17 @@ def build_model(files: ModelFiles, source: str | Path = "") -> nn.Module:
     from textcnn.models import create_model
 
     try:
-        model = create_model(files.model_name, **files.model_kwargs)
-    except (TypeError, ValueError) as exc:
+        with torch.device("meta"):
+            skeleton = create_model(files.model_name, **files.model_kwargs)
+    except (TypeError, ValueError, RuntimeError, OverflowError, NotImplementedError) as exc:
         raise ValueError(f"{source}: cannot rebuild model {files.model_name!r} from its kwargs: {exc}") from None
+    problems = _shape_problems({k: tuple(v.shape) for k, v in skeleton.state_dict().items()}, files.state_dict)
+    if problems:
+        shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
+        raise ValueError(
+            f"{source}: the weights in {WEIGHTS_FILE} do not match the model described by {META_FILE}: {shown}"
+        )
+    model = create_model(files.model_name, **files.model_kwargs)
     try:
         model.load_state_dict(files.state_dict, strict=True)
     except RuntimeError as exc:
@@ -200,3 +237,15 @@ def build_model(files: ModelFiles, source: str | Path = "") -> nn.Module:
         detail = "; ".join(line.strip() for line in first[1:4]) or first[0]
         raise ValueError(f"{source}: the weights do not match the model described by {META_FILE}: {detail}") from None
     return model.eval()
+
+
+def _shape_problems(expected: dict[str, tuple], state: dict[str, torch.Tensor]) -> list[str]:
+    """Differences between the parameter shapes a model expects and those of a weights file, one line each."""
+    problems = [f"{k} is missing" for k in expected if k not in state]
+    problems += [f"{k} is not a parameter of the model" for k in state if k not in expected]
+    problems += [
+        f"{k} has shape {list(state[k].shape)} but the model_kwargs give {list(shape)}"
+        for k, shape in expected.items()
+        if k in state and tuple(state[k].shape) != shape
+    ]
+    return problems

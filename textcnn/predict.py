@@ -1,12 +1,24 @@
-"""Library function behind ``textcnn predict``: stream texts from files to one prediction line per input line."""
+"""Library function behind ``textcnn predict``: stream texts from files to one prediction line per input line.
+
+What a line is (``txt`` inputs): the bytes up to a ``\n`` byte, with trailing ``\r`` bytes removed (so LF and CRLF
+files read the same). Nothing else ends a line: a lone CR, NEL (U+0085), LINE SEPARATOR (U+2028), form feeds and NUL
+bytes stay inside their line, so the output always has exactly one row per ``\n``-terminated input line (plus one
+for a last line without ``\n``). A UTF-8 byte-order mark at the start of the file is dropped. Each line is decoded
+as UTF-8, else cp1252 (as the training files are read), else UTF-8 with U+FFFD replacement characters; lines that
+were not valid UTF-8 are counted in :class:`~textcnn.classifier.PredictStats`.
+"""
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
+import itertools
 import json
 import os
 import sys
 import tempfile
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
@@ -14,18 +26,67 @@ from typing import TextIO
 import numpy as np
 
 from textcnn.classifier import PredictStats, TextClassifier
+from textcnn.training.io import fsync_dir, new_file_mode
 
 FORMATS = ("tsv", "csv", "jsonl")
+_STDOUT_PATHS = ("/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
 
 
 def iter_input_texts(
-    inputs: Iterable[str], column: str | None = None, input_format: str | None = None
+    inputs: Iterable[str],
+    column: str | None = None,
+    input_format: str | None = None,
+    stats: PredictStats | None = None,
 ) -> Iterator[str]:
-    """Texts of every input, one per line (``-`` reads standard input), in order."""
-    from textcnn.data.files import read_texts
+    """Texts of every input, one per line (``-`` reads standard input), in order.
+
+    Args:
+        inputs: File names; ``-`` is standard input.
+        column: Text column of CSV/JSONL/Parquet inputs.
+        input_format: Force the input format (see :func:`textcnn.data.files.read_texts`).
+        stats: If given, lines that were not valid UTF-8 (``txt``) and texts holding U+FFFD (every format) are
+            counted in it.
+    """
+    from textcnn.data.files import _text_format, read_texts
 
     for name in inputs:
-        yield from read_texts(name, column=column, format=input_format)
+        name = str(name)
+        if stats is None:
+            yield from read_texts(name, column=column, format=input_format)
+        elif _text_format(name, input_format) == "txt":
+            yield from _read_txt_lines(name, stats)
+        else:
+            try:
+                for text in read_texts(name, column=column, format=input_format):
+                    stats.replaced += "\ufffd" in text
+                    yield text
+            except csv.Error as exc:  # e.g. a cell over the csv module's field size limit (128 KiB by default)
+                raise ValueError(f"{name}: not readable as CSV/TSV ({exc})") from None
+
+
+def _read_txt_lines(name: str, stats: PredictStats) -> Iterator[str]:
+    """The lines :func:`~textcnn.data.files.read_texts` yields for a ``txt`` input (same split, same decoding),
+    counting those that were not valid UTF-8 (``tests/test_predict.py`` checks both readers agree on any bytes)."""
+    from textcnn.data.encoding import decode_line
+    from textcnn.data.files import _open_binary
+
+    with _open_binary(name) as raw:
+        try:
+            for number, piece in enumerate(raw):
+                piece = piece.rstrip(b"\n").rstrip(b"\r")
+                if number == 0 and piece.startswith(codecs.BOM_UTF8):
+                    piece = piece[len(codecs.BOM_UTF8) :]
+                try:
+                    yield piece.decode("utf-8")
+                except UnicodeDecodeError:
+                    text, replaced = decode_line(piece)
+                    stats.not_utf8 += 1
+                    stats.replaced += replaced
+                    yield text
+        except (EOFError, zlib.error, OSError) as exc:  # a truncated or corrupt .gz file
+            if isinstance(exc, OSError) and not name.endswith(".gz"):
+                raise
+            raise ValueError(f"{name}: not a complete gzip file ({exc})") from None
 
 
 def _rows(proba_rows: Iterable[np.ndarray], labels: list[str], top_k: int, all_probs: bool) -> Iterator[dict]:
@@ -53,8 +114,10 @@ def _write(rows: Iterable[dict], out: TextIO, fmt: str, labels: list[str], top_k
         header += [f"top{i + 1}_{part}" for i in range(top_k) for part in ("label", "probability")]
     if all_probs:
         header += [f"p_{name}" for name in labels]
+    rows = iter(rows)
+    first = next(rows, None)  # read and predict the first chunk before writing anything: early errors leave no header
     writer.writerow(header)
-    for row in rows:
+    for row in itertools.chain([first] if first is not None else [], rows):
         cells = [row["label"], f"{row['probability']:.6f}"]
         if top_k > 1:
             pairs = row["top_k"] + [("", float("nan"))] * (top_k - len(row["top_k"]))
@@ -82,13 +145,17 @@ def predict_files(
 ) -> PredictStats:
     """Predict every line of ``inputs`` and write one output line per input line, in order.
 
-    Writing to a file goes to a temporary name in the same folder, renamed to ``output`` only when every line is
-    written: a killed run never leaves a truncated file under the final name.
+    Writing to a file goes to a temporary name in the same folder (``.NAME.<random>.partial``), renamed to ``output``
+    only when every line is written and flushed to disk: a killed run never leaves a truncated file under the final
+    name (an earlier ``output`` stays as it was). A run that fails removes its temporary file; one killed with
+    SIGKILL cannot, and leaves it behind (never read by textcnn; safe to delete). The output folder is checked
+    (created, and a temporary file opened in it) before the model is loaded. A device or pipe (``/dev/null``,
+    ``/dev/stdout``) is written directly; a symbolic link is followed.
 
     Args:
         model_dir: A model directory.
         inputs: Input files (one text per line, or a CSV/JSONL/Parquet ``column``); ``-`` is standard input.
-        output: Output file; ``None`` writes to standard output.
+        output: Output file; ``None``, ``-`` or ``/dev/stdout`` writes to standard output.
         fmt: ``tsv``, ``csv`` or ``jsonl``.
         top_k: Also write the ``k`` most probable labels (``1``: only the best).
         all_probs: Also write the probability of every label.
@@ -100,34 +167,90 @@ def predict_files(
         stdout: Stream for ``output=None`` (default ``sys.stdout``).
 
     Returns:
-        Counts: lines predicted, empty texts, truncated texts.
+        Counts: lines predicted, empty texts, truncated texts, lines that were not valid UTF-8.
+
+    Raises:
+        ValueError: Bad options, an unwritable output, a bad model directory or input (file and line named).
+        FileNotFoundError: A missing model directory or input file.
     """
     if fmt not in FORMATS:
         raise ValueError(f"output format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     if top_k < 1:
         raise ValueError(f"top_k must be >= 1, got {top_k}")
-    clf = classifier or TextClassifier.from_pretrained(model_dir, device=device)
-    top_k = min(top_k, len(clf.labels))
-    stats = PredictStats()
-    rows = _rows(
-        clf.iter_proba(iter_input_texts(inputs, column, input_format), batch_size=batch_size, stats=stats),
-        clf.labels,
-        top_k,
-        all_probs,
-    )
-    if output is None:
-        _write(rows, stdout or sys.stdout, fmt, clf.labels, top_k, all_probs)
-        return stats
-    output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=output.parent)
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    inputs = [str(name) for name in inputs]
+    for name in inputs:  # before loading the model
+        if name != "-" and not Path(name).is_file():
+            raise FileNotFoundError(f"input file not found: {name!r}")
+    if output is not None and (str(output) == "-" or os.path.abspath(output) in _STDOUT_PATHS):
+        output = None  # write through our own standard output, not a second handle on the same file
+    # Open the output before loading the model or reading any input: an unwritable place fails at once.
+    target = _Output(Path(output)) if output is not None else None
     try:
-        with open(fd, "w", encoding="utf-8", newline="") as fh:
-            _write(rows, fh, fmt, clf.labels, top_k, all_probs)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, output)
+        clf = classifier or TextClassifier.from_pretrained(model_dir, device=device)
+        top_k = min(top_k, len(clf.labels))
+        stats = PredictStats()
+        rows = _rows(
+            clf.iter_proba(iter_input_texts(inputs, column, input_format, stats), batch_size=batch_size, stats=stats),
+            clf.labels,
+            top_k,
+            all_probs,
+        )
+        _write(rows, target.fh if target else (stdout or sys.stdout), fmt, clf.labels, top_k, all_probs)
+        if target is not None:
+            target.commit()
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if target is not None:
+            target.discard()
         raise
     return stats
+
+
+class _Output:
+    """Where ``predict_files`` writes: a temporary file beside a regular file ``path`` (``.NAME.<random>.partial``),
+    renamed onto ``path`` by :meth:`commit`; or, for a device, pipe or socket, and for any path under ``/dev/`` or
+    ``/proc/`` (``/dev/null``, ``/dev/stdout``, ``/dev/fd/3``), that file itself, opened for appending: renaming over
+    it would replace a device node with a regular file, or a shell's redirection target behind its back.
+
+    A symbolic link elsewhere is followed: the file it points to is replaced, the link stays.
+
+    Raises:
+        ValueError: If ``path`` is a folder or its folder cannot be created or written.
+    """
+
+    def __init__(self, path: Path) -> None:
+        if path.is_dir():
+            raise ValueError(f"output {path} is a folder; give a file name")
+        self.final = path.resolve() if path.is_symlink() else path
+        self.tmp: Path | None = None
+        try:
+            special = os.path.abspath(path).startswith(("/dev/", "/proc/"))
+            if special or (path.exists() and not path.is_file()):
+                self.fh = open(path, "a", encoding="utf-8", newline="")  # noqa: SIM115 - closed by commit/discard
+                return
+            self.final.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.final.name}.", suffix=".partial", dir=self.final.parent)
+        except OSError as exc:
+            raise ValueError(f"cannot write output file {path}: {exc.strerror or exc}") from None
+        self.tmp = Path(tmp)
+        self.fh = open(fd, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed by commit/discard
+
+    def commit(self) -> None:
+        """Flush everything to disk and rename the temporary file onto the final name."""
+        self.fh.flush()
+        if self.tmp is None:
+            self.fh.close()
+            return
+        os.fsync(self.fh.fileno())
+        self.fh.close()
+        os.chmod(self.tmp, new_file_mode())  # mkstemp made it private (0600)
+        os.replace(self.tmp, self.final)
+        fsync_dir(self.final.parent)
+
+    def discard(self) -> None:
+        """Close and remove the temporary file (a failed run leaves the final name as it was)."""
+        with contextlib.suppress(OSError):  # closing flushes; a full disk fails again here
+            self.fh.close()
+        if self.tmp is not None:
+            self.tmp.unlink(missing_ok=True)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import errno
 import functools
+import zlib
 
 import click
 
@@ -16,13 +19,39 @@ data_dir_option = click.option(
 
 
 def friendly_errors(fn):
-    """Turn expected user errors (bad files, bad values) into a one-line ``Error:`` message and exit code 2."""
+    """Turn expected user errors into a one-line ``Error:`` message and exit code 1 (no traceback).
+
+    Expected errors are ``ValueError`` (bad values, bad or corrupt files: the message names the file and line),
+    ``OSError`` (missing files, permissions, a full disk, a path through a regular file) and the standard library's
+    data errors (``EOFError`` of a truncated ``.gz``, ``zlib.error``, ``csv.Error``) where a reader lets one
+    through. A closed pipe (``textcnn predict ... | head``) is left to Click, which exits quietly.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (FileNotFoundError, ValueError, PermissionError, IsADirectoryError) as exc:
-            raise click.ClickException(str(exc)) from None
+        except ValueError as exc:
+            raise click.ClickException(one_line(str(exc))) from None
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise
+            raise click.ClickException(one_line(describe_os_error(exc))) from None
+        except (EOFError, zlib.error, csv.Error) as exc:  # the standard parsers' "bad data" errors; Click would
+            # print a bare "Aborted!" for EOFError (a truncated .gz file, say)
+            detail = str(exc) or "the data ends too early"
+            raise click.ClickException(one_line(f"unreadable input ({type(exc).__name__}): {detail}")) from None
 
     return wrapper
+
+
+def describe_os_error(exc: OSError) -> str:
+    """``No space left on device: out.tsv`` rather than ``[Errno 28] No space left on device: 'out.tsv'``."""
+    if exc.strerror and exc.filename is not None:
+        return f"{exc.strerror}: {exc.filename}"
+    return exc.strerror or str(exc)
+
+
+def one_line(message: str) -> str:
+    """The message with its line breaks (a YAML parser's caret diagram, say) folded into single spaces."""
+    return " ".join(message.split())

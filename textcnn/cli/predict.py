@@ -33,8 +33,10 @@ from textcnn.cli._common import friendly_errors
 def predict(model_dir, inputs, output, fmt, top_k, all_probs, column, input_format, batch_size, device) -> None:
     """Predict a label for every line of INPUTS (files; `-` or nothing reads standard input).
 
-    Empty lines, very short and very long texts each get exactly one output line (long ones are truncated to the
-    model's max_len, and counted). A summary goes to standard error.
+    Each input line (ended by a newline; CRLF is read as one) gets exactly one output line, in order: empty
+    lines, very short and very long texts included (long ones are truncated to the model's max_len, and counted).
+    Lines that are not UTF-8 are decoded as cp1252, else with replacement characters, and counted. A summary goes
+    to standard error. With -o, the file appears only when complete.
     """
     from textcnn.predict import predict_files
 
@@ -50,8 +52,14 @@ def predict(model_dir, inputs, output, fmt, top_k, all_probs, column, input_form
         input_format=input_format,
         device=device,
     )
+    not_utf8 = (
+        f"; {stats.not_utf8} not valid UTF-8, decoded as cp1252 or with replacement characters"
+        if stats.not_utf8
+        else ""
+    )
+    replaced = f"; {stats.replaced} with U+FFFD replacement characters" if stats.replaced else ""
     click.echo(
-        f"predicted {stats.n} lines ({stats.empty} without any token, {stats.truncated} truncated)"
+        f"predicted {stats.n} lines ({stats.empty} without any token, {stats.truncated} truncated{not_utf8}{replaced})"
         + (f" -> {output}" if output else ""),
         err=True,
     )

@@ -155,8 +155,12 @@ def read_lines(path: str | Path, *, encoding: str | None = None) -> DecodedLines
     data = path.read_bytes()
     if path.suffix == ".gz":
         import gzip
+        import zlib
 
-        data = gzip.decompress(data)
+        try:
+            data = gzip.decompress(data)
+        except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+            raise ValueError(f"{path}: corrupt or truncated gzip file ({err})") from None
     return decode_lines(data, encoding=encoding)
 
 

@@ -496,13 +496,17 @@ def _read_csv_column(raw, path: str, column: str, *, delimiter: str) -> Iterator
     if column not in header:
         raise ValueError(f"{path}: no column {column!r}; columns: {', '.join(header)}")
     position = header.index(column)
-    for row in reader:
-        if not row:
-            yield ""
-        elif len(row) != len(header):
-            raise ValueError(f"{path}: line {reader.line_num} has {len(row)} fields, expected {len(header)}")
-        else:
-            yield row[position]
+    csv.field_size_limit(sys.maxsize)  # a text cell may be megabytes long; memory is bounded by the caller's chunks
+    try:
+        for row in reader:
+            if not row:
+                yield ""
+            elif len(row) != len(header):
+                raise ValueError(f"{path}: line {reader.line_num} has {len(row)} fields, expected {len(header)}")
+            else:
+                yield row[position]
+    except csv.Error as err:
+        raise ValueError(f"{path}: line {reader.line_num}: malformed CSV ({err})") from None
 
 
 def _read_parquet_column(path: str, column: str) -> Iterator[str]:

@@ -1,5 +1,11 @@
 """Atomic file writes: write to a temporary name in the same folder, then rename, so a crash never leaves a
-half-written file under the final name."""
+half-written file under the final name.
+
+A process killed while writing (``kill -9``, power loss) leaves the final name untouched (the complete old file, or
+nothing) and may leave its temporary file behind: ``.NAME.<random>.tmp`` beside ``NAME``. Such files are never
+read by textcnn and are safe to delete; they are not removed automatically, because a writer that is still running
+(another process, another machine on a shared file system) cannot be told apart from a dead one.
+"""
 
 from __future__ import annotations
 
@@ -30,10 +36,44 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
         write(tmp_path)
         with open(tmp_path, "rb+") as fh:
             os.fsync(fh.fileno())
+        os.chmod(tmp_path, new_file_mode())  # mkstemp made it private (0600); give it the usual permissions
         os.replace(tmp_path, path)
+        fsync_dir(path.parent)
     finally:
         tmp_path.unlink(missing_ok=True)
     return path
+
+
+def new_file_mode() -> int:
+    """The permission bits a newly created file gets (``0o666`` less the process umask), as ``open`` would give.
+
+    Temporary files from :func:`tempfile.mkstemp` are created ``0600``; files renamed into place from them are set to
+    this mode so that a model directory or prediction file is as readable as any other file the user writes.
+    """
+    try:  # Linux: read the umask without changing it (changing it is not thread-safe)
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def fsync_dir(folder: str | Path) -> None:
+    """Flush a folder's entries (a rename) to disk where the platform allows it (POSIX); a no-op elsewhere."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from torch.nn import functional as F
 
 from textcnn.layers import apply_constraints
 from textcnn.training.config import TrainConfig
-from textcnn.training.device import call_model, resolve_device, to_device
+from textcnn.training.device import call_model, resolve_device, to_device, torch_threads
 from textcnn.training.io import atomic_write, atomic_write_text
 from textcnn.training.metrics import classification_metrics
 
@@ -147,8 +148,6 @@ class Trainer:
         self.label_names = list(label_names) if label_names is not None else None
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.device = resolve_device(config.device)
-        if config.num_threads is not None:
-            torch.set_num_threads(config.num_threads)
         self.model.to(self.device)
         self.optimizer = build_optimizer(self.model.parameters(), config)
         self.scheduler = _build_scheduler(self.optimizer, config)
@@ -166,6 +165,11 @@ class Trainer:
             return None
         try:
             return torch.load(path, map_location="cpu", weights_only=True)
+        except pickle.UnpicklingError:
+            raise ValueError(
+                f"cannot resume: checkpoint {path} holds objects other than tensors and plain values; refused, "
+                f"since loading it could run code. Delete it to start the run over."
+            ) from None
         except Exception as exc:  # noqa: BLE001 - any failure to read means the file is unusable
             raise ValueError(
                 f"cannot resume: checkpoint {path} is unreadable ({exc.__class__.__name__}: {exc})"
@@ -182,6 +186,10 @@ class Trainer:
             resume: Continue from ``out_dir/checkpoint.pt`` when it exists (after a crash or kill); the result is
                 the same as an uninterrupted run with the same seed (on CPU).
         """
+        with torch_threads(self.config.num_threads):
+            return self._fit(train_loader, dev_loader, resume)
+
+    def _fit(self, train_loader: Iterable, dev_loader: Iterable | None, resume: bool) -> FitResult:
         cfg = self.config
         history: list[dict] = []
         start_epoch, best_metric, best_epoch, bad_epochs, best_state = 0, -math.inf, 0, 0, None

@@ -1,0 +1,92 @@
+"""TextClassifier prediction on arbitrary text: one probability row per input, in order, in bounded memory."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import textcnn
+from textcnn.classifier import PredictStats
+
+
+@pytest.fixture(scope="module")
+def clf(tiny_model_dir):
+    return textcnn.load(tiny_model_dir)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_torch_thread():
+    """Predict in-process on one thread (restored afterwards): on a busy 2-core machine two threads can be 20x
+    slower, and the results do not depend on it."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
+# Any code point, lone surrogates and control characters included.
+_ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=60)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts=st.lists(_ANY_TEXT, max_size=12))
+def test_any_unicode_gives_one_probability_row_per_text(clf, texts):
+    proba = clf.predict_proba(texts, batch_size=5)
+    assert proba.shape == (len(texts), len(clf.labels))
+    assert np.isfinite(proba).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-5)
+    assert len(clf.predict(texts)) == len(texts)
+
+
+def test_awkward_texts_each_get_a_row(clf):
+    texts = ["", " ", "\x00", "bad\x00good", "\ud800", "a\udcffb", "\u2028", "\x85", "\r", "\ufeff", "😀" * 1000,
+             "\u05e9\u05dc\u05d5\u05dd great", None]  # fmt: skip
+    proba = clf.predict_proba(texts)
+    assert proba.shape == (len(texts), 2) and np.isfinite(proba).all()
+    np.testing.assert_array_equal(proba[0], proba[-1])  # None reads as ""
+
+
+def _batch_shapes(clf, texts, **kwargs) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    shapes: list[tuple[int, int]] = []
+    handle = clf.model.register_forward_pre_hook(lambda _m, args: shapes.append(tuple(args[0].shape)))
+    try:
+        proba = np.stack(list(clf.iter_proba(texts, **kwargs)))
+    finally:
+        handle.remove()
+    return proba, shapes
+
+
+def test_one_long_text_does_not_inflate_its_batch(clf):
+    """Without a token budget, the longest text's batch would be padded to its length: 64 rows x 20,000 tokens."""
+    texts = [("great " if i % 2 else "dull ") * (i % 7 + 1) for i in range(200)]
+    texts.insert(77, "superb film " * 10_000)  # 20,000 tokens
+    proba, shapes = _batch_shapes(clf, texts, batch_size=64, max_batch_tokens=2_000)
+    assert sum(rows for rows, _ in shapes) == len(texts)
+    assert all(rows * width <= 2_000 or rows == 1 for rows, width in shapes), shapes
+    assert (1, 20_000) in shapes
+    # the batching changes nothing in the results, and rows come back in input order
+    np.testing.assert_allclose(proba, clf.predict_proba(texts, batch_size=1), atol=1e-6)
+    assert proba[77].argmax() == clf.labels.index("pos")
+
+
+def test_results_do_not_depend_on_batching_or_chunking(clf):
+    texts = [("fun " * (i % 13)) + ("boring" if i % 3 else "") for i in range(300)]
+    reference = clf.predict_proba(texts, batch_size=1)
+    for kwargs in ({"batch_size": 7, "chunk_size": 50}, {"batch_size": 300, "max_batch_tokens": 40}, {}):
+        got = np.stack(list(clf.iter_proba(texts, **kwargs)))
+        np.testing.assert_allclose(got, reference, atol=1e-6, err_msg=str(kwargs))
+
+
+def test_stats_count_empty_texts(clf):
+    stats = PredictStats()
+    rows = list(clf.iter_proba(["great", "", "   ", "\x00"], stats=stats))
+    assert len(rows) == 4 and (stats.n, stats.empty, stats.truncated) == (4, 3, 0)
+
+
+@pytest.mark.parametrize("kwargs", [{"batch_size": 0}, {"chunk_size": 0}, {"max_batch_tokens": 0}])
+def test_bad_batching_arguments_are_errors(clf, kwargs):
+    with pytest.raises(ValueError, match="must be >= 1"):
+        list(clf.iter_proba(["x"], **kwargs))
