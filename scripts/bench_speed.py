@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -85,8 +86,9 @@ def reference_predict(model, pipe, texts: list[str], batch_size: int) -> np.ndar
 
 def _commit() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
@@ -97,7 +99,9 @@ def main() -> None:
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--epochs", type=int, default=2, help="timed training epochs per side (best is reported)")
     parser.add_argument("--embedding-dim", type=int, default=50)
-    parser.add_argument("--threads", type=int, default=None, help="torch threads for both sides (default: torch's)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch threads for both sides (default: textcnn's auto_num_threads())"
+    )
     parser.add_argument("--infer-n", type=int, default=2000, help="texts predicted per batch size (bs 1 uses 1/4)")
     parser.add_argument("--json", default=None, help="also write the results to this JSON file")
     args = parser.parse_args()
@@ -108,36 +112,42 @@ def main() -> None:
     from textcnn.pipeline import _loader, load_splits
     from textcnn.text.tokenizers import TextTokenizer
     from textcnn.training import TrainConfig, Trainer
+    from textcnn.training.device import auto_num_threads
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    config = load_config(None, [f"data.dataset={args.dataset}", "train.progress=false", "train.device=cpu"]
-                         + ([f"data.data_dir={args.data_dir}"] if args.data_dir else []))
+    torch.set_num_threads(args.threads or auto_num_threads())
+    config = load_config(
+        None,
+        [f"data.dataset={args.dataset}", "train.progress=false", "train.device=cpu"]
+        + ([f"data.data_dir={args.data_dir}"] if args.data_dir else []),
+    )
     splits = load_splits(config)
     texts, labels = list(splits.train.texts), list(splits.train.labels)
     n_classes = splits.num_classes
-    results: dict = {"dataset": args.dataset, "train_examples": len(texts), "threads": torch.get_num_threads(),
-                     "machine": f"{platform.machine()} {platform.processor() or ''} x{torch.get_num_threads()}",
-                     "commit": _commit(), "command": " ".join(["python", *sys.argv])}
+    results: dict = {
+        "dataset": args.dataset,
+        "train_examples": len(texts),
+        "threads": torch.get_num_threads(),
+        "load_average_at_start": os.getloadavg()[0],
+        "machine": f"{platform.machine()} {platform.processor() or ''} x{torch.get_num_threads()}",
+        "commit": _commit(),
+        "command": " ".join(["python", *sys.argv]),
+    }
 
-    # --- reference
+    # --- both sides, epochs interleaved so that load from other processes hits both alike
     torch.manual_seed(0)
     pipe = ReferencePipeline(texts)
     ref = ReferenceKimCNN(len(pipe.vocab), args.embedding_dim, n_classes)
     ref_opt = torch.optim.Adadelta(ref.parameters(), lr=1.0, rho=0.95, eps=1e-6)
-    ref_times = [reference_train_epoch(ref, pipe, texts, labels, 50, ref_opt) for _ in range(args.epochs)]
-
-    # --- textcnn
     torch.manual_seed(0)
     tok = TextTokenizer.create("kim").fit(texts)
     model = KimCNN(tok.vocab_size, n_classes, args.embedding_dim, "non-static")
-    ours_times = []
-    trainer = Trainer(model, TrainConfig(epochs=1, batch_size=50, progress=False, device="cpu",
-                                         num_threads=args.threads))
-    for _ in range(args.epochs):
+    trainer = Trainer(model, TrainConfig(epochs=1, batch_size=50, progress=False, device="cpu"))
+    ref_times, ours_times = [], []
+    for epoch in range(args.epochs):
+        ref_times.append(reference_train_epoch(ref, pipe, texts, labels, 50, ref_opt))
         start = time.perf_counter()
         loader, _ = _loader(tok, splits.train, config, model.min_len, shuffle=True)
-        trainer._train_epoch(loader, 0)
+        trainer._train_epoch(loader, epoch)
         ours_times.append(time.perf_counter() - start)
     results["train"] = {
         "reference_s_per_epoch": min(ref_times),
@@ -154,25 +164,32 @@ def main() -> None:
     for bs in (1, 64, 1024):
         sample = pool[: max(args.infer_n // 4, 100)] if bs == 1 else pool
         timings = {}
-        for name, fn in (("reference", lambda s=sample, b=bs: reference_predict(ref, pipe, s, b)),
-                         ("textcnn", lambda s=sample, b=bs: clf.predict_proba(s, batch_size=b))):
-            fn(sample[:64], bs) if False else None
+        for name, fn in (
+            ("reference", lambda s=sample, b=bs: reference_predict(ref, pipe, s, b)),
+            ("textcnn", lambda s=sample, b=bs: clf.predict_proba(s, batch_size=b)),
+        ):
             best = float("inf")
             for _ in range(2):
                 start = time.perf_counter()
                 fn()
                 best = min(best, time.perf_counter() - start)
             timings[name] = len(sample) / best
-        results["inference"][str(bs)] = {"reference_texts_per_s": timings["reference"],
-                                         "textcnn_texts_per_s": timings["textcnn"],
-                                         "ratio": timings["textcnn"] / timings["reference"]}
+        results["inference"][str(bs)] = {
+            "reference_texts_per_s": timings["reference"],
+            "textcnn_texts_per_s": timings["textcnn"],
+            "ratio": timings["textcnn"] / timings["reference"],
+        }
     print(json.dumps(results, indent=2))
     t = results["train"]
-    print(f"\ntrain ({args.dataset}, {len(texts)} sentences): reference {t['reference_s_per_epoch']:.1f} s/epoch, "
-          f"textcnn {t['textcnn_s_per_epoch']:.1f} s/epoch, ratio {t['ratio']:.2f}x")
+    print(
+        f"\ntrain ({args.dataset}, {len(texts)} sentences): reference {t['reference_s_per_epoch']:.1f} s/epoch, "
+        f"textcnn {t['textcnn_s_per_epoch']:.1f} s/epoch, ratio {t['ratio']:.2f}x"
+    )
     for bs, r in results["inference"].items():
-        print(f"inference bs={bs}: reference {r['reference_texts_per_s']:.0f}/s, "
-              f"textcnn {r['textcnn_texts_per_s']:.0f}/s, ratio {r['ratio']:.2f}x")
+        print(
+            f"inference bs={bs}: reference {r['reference_texts_per_s']:.0f}/s, "
+            f"textcnn {r['textcnn_texts_per_s']:.0f}/s, ratio {r['ratio']:.2f}x"
+        )
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump(results, fh, indent=2)

@@ -8,6 +8,7 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils import estimator_checks
 from sklearn.utils.estimator_checks import check_get_params_invariance, check_no_attributes_set_in_init
 from toy import toy_sentiment
 
@@ -81,3 +82,25 @@ def test_save_and_load(data, tmp_path):
     est = TextCNNClassifier(**FAST).fit(texts, labels)
     est.save_pretrained(tmp_path / "m")
     np.testing.assert_array_equal(est.predict(texts[:30]), textcnn.load(tmp_path / "m").predict(texts[:30]))
+
+
+# The parts of check_estimator that apply to an estimator of raw texts (the others feed numeric arrays as X, which
+# check_estimator itself skips for estimators tagged as taking strings).
+APPLICABLE_CHECKS = [
+    "check_parameters_default_constructible",
+    "check_no_attributes_set_in_init",
+    "check_get_params_invariance",
+    "check_set_params",
+    "check_estimator_cloneable",
+    "check_estimator_repr",
+    "check_estimator_tags_renamed",
+    "check_valid_tag_types",
+    "check_mixin_order",
+    "check_do_not_raise_errors_in_init_or_set_params",
+    "check_estimators_unfitted",
+]
+
+
+@pytest.mark.parametrize("check", APPLICABLE_CHECKS)
+def test_applicable_check_estimator_checks(check):
+    getattr(estimator_checks, check)("TextCNNClassifier", TextCNNClassifier(**FAST))
