@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from textcnn.model_dir import build_model, read_model_dir, save_model_dir
+from textcnn.training.device import torch_threads
 
 
 @dataclass
@@ -55,6 +56,7 @@ class TextClassifier:
         config: The experiment config (dict) to store with the model.
         metrics: Metrics and reports to store with the model.
         device: Where to run prediction (``auto``, ``cpu``, ``cuda``).
+        num_threads: Torch CPU threads while predicting (``None``: ``auto_num_threads()``).
     """
 
     def __init__(
@@ -69,9 +71,11 @@ class TextClassifier:
         config: dict | None = None,
         metrics: dict | None = None,
         device: str = "cpu",
+        num_threads: int | None = None,
     ) -> None:
         from textcnn.training.device import resolve_device
 
+        self.num_threads = num_threads
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.labels = list(labels)
@@ -192,13 +196,14 @@ class TextClassifier:
         stats.empty += sum(1 for seq in ids if not seq)
         lengths = np.fromiter((len(s) for s in ids), dtype=np.int64, count=len(ids))
         out = np.empty((len(ids), len(self.labels)), dtype=np.float32)
-        for idx in self._batches(lengths, batch_size, max_tokens):
-            batch_ids, mask, n_truncated = pad_batch(
-                [ids[i] for i in idx], pad_id=self.tokenizer.pad_id, min_len=self.min_len, max_len=self.max_len
-            )
-            stats.truncated += n_truncated
-            logits = self.model(batch_ids.to(self.device), mask.to(self.device))  # (b, C)
-            out[idx] = torch.softmax(logits.float(), dim=1).cpu().numpy()
+        with torch_threads(self.num_threads if self.device.type == "cpu" else torch.get_num_threads()):
+            for idx in self._batches(lengths, batch_size, max_tokens):
+                batch_ids, mask, n_truncated = pad_batch(
+                    [ids[i] for i in idx], pad_id=self.tokenizer.pad_id, min_len=self.min_len, max_len=self.max_len
+                )
+                stats.truncated += n_truncated
+                logits = self.model(batch_ids.to(self.device), mask.to(self.device))  # (b, C)
+                out[idx] = torch.softmax(logits.float(), dim=1).cpu().numpy()
         yield from out
 
     def predict_proba(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:

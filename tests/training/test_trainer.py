@@ -135,3 +135,15 @@ def test_auxiliary_outputs_add_weighted_losses():
 def test_config_rejects_bad_values(field, value):
     with pytest.raises(ValueError, match=field):
         _config(**{field: value})
+
+
+def test_progress_bars_do_not_change_the_result(monkeypatch):
+    import textcnn.training.trainer as trainer_module
+
+    losses = []
+    for shown in (False, True):
+        monkeypatch.setattr(trainer_module, "PROGRESS_DISABLE", not shown)
+        train, dev = _loaders()
+        history = Trainer(_model(), _config(progress=True), ["a", "b"]).fit(train, dev).history
+        losses.append([h["train_loss"] for h in history])
+    assert losses[0] == losses[1]

@@ -39,6 +39,11 @@ def pad_batch(
         raise ValueError(f"min_len must be >= 0, got {min_len}")
     if max_len is not None and max_len < max(min_len, 1):
         raise ValueError(f"max_len must be >= min_len ({min_len}) and >= 1, got {max_len}")
+    if len(sequences) == 1 and (max_len is None or len(sequences[0]) <= max_len):  # one text: no numpy round trip
+        seq = sequences[0]
+        ids = torch.full((1, max(len(seq), min_len)), pad_id, dtype=torch.long)  # (1, T)
+        ids[0, : len(seq)] = torch.as_tensor(seq, dtype=torch.long)
+        return ids, ids.new_zeros(ids.shape, dtype=torch.bool).index_fill_(1, torch.arange(len(seq)), True), 0
     lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))  # (B,)
     longest = int(lengths.max(initial=0))
     cap = longest if max_len is None else min(longest, max_len)

@@ -26,6 +26,8 @@ from textcnn.training.io import atomic_write, atomic_write_text
 from textcnn.training.metrics import classification_metrics
 
 CHECKPOINT_NAME = "checkpoint.pt"
+#: tqdm's ``disable``: ``None`` shows bars only on a terminal (tests set ``False`` to force them on).
+PROGRESS_DISABLE: bool | None = None
 LOG_NAME = "train_log.jsonl"
 
 
@@ -260,15 +262,23 @@ class Trainer:
 
     def _train_epoch(self, loader: Iterable, epoch: int) -> dict:
         cfg = self.config
-        # Every random draw of the epoch (shuffling, dropout) depends only on (seed, epoch): resume is exact.
-        torch.manual_seed(cfg.seed * 100_003 + epoch)
         for target in (loader, getattr(loader, "batch_sampler", None), getattr(loader, "sampler", None)):
             if hasattr(target, "set_epoch"):
                 target.set_epoch(epoch)
                 break
         self.model.train()
+        # Every random draw of the epoch (shuffling, dropout) depends only on (seed, epoch): resume is exact. The
+        # progress bar wraps the loader's iterator, not the loader: tqdm wrapping a DataLoader draws once more from
+        # the global generator, which made results depend on whether progress bars were shown.
+        torch.manual_seed(cfg.seed * 100_003 + epoch)
+        batches = iter(loader)
         total_loss, total_correct, seen, start = 0.0, 0, 0, time.perf_counter()
-        bar = _progress(loader, f"epoch {epoch + 1}/{cfg.epochs}", cfg.progress)
+        bar = _progress(
+            batches,
+            len(loader) if hasattr(loader, "__len__") else None,
+            f"epoch {epoch + 1}/{cfg.epochs}",
+            cfg.progress,
+        )
         for inputs, labels in bar:
             inputs, labels = to_device(inputs, self.device), labels.to(self.device, non_blocking=True)
             with _autocast(self.device, cfg.amp):
@@ -308,10 +318,12 @@ class Trainer:
         return evaluate_model(self.model, loader, names, self.device, self.config.amp)
 
 
-def _progress(loader: Iterable, desc: str, enabled: bool):
+def _progress(batches, total: int | None, desc: str, enabled: bool):
+    """Wrap an iterator of batches in a progress bar (only on a terminal)."""
     if not enabled:
-        return loader
+        return batches
     from tqdm.auto import tqdm
 
-    total = len(loader) if hasattr(loader, "__len__") else None
-    return tqdm(loader, desc=desc, total=total, leave=False, dynamic_ncols=True, unit="batch")
+    return tqdm(
+        batches, desc=desc, total=total, leave=False, dynamic_ncols=True, unit="batch", disable=PROGRESS_DISABLE
+    )
