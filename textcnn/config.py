@@ -35,6 +35,8 @@ class DataConfig:
         label_column: Label column of your files.
         max_len: Truncate texts to this many tokens (counted and reported); ``None`` keeps everything.
         bucket: Batch texts of similar length together (less padding, faster).
+        strict: Refuse data files with bytes that decode to neither UTF-8 nor cp1252 (by default such lines get
+            replacement characters and are counted and reported).
     """
 
     dataset: str | None = None
@@ -50,6 +52,7 @@ class DataConfig:
     label_column: str = "label"
     max_len: int | None = None
     bucket: bool = True
+    strict: bool = False
 
     def validate(self) -> None:
         if self.dataset is None:

@@ -221,6 +221,7 @@ def _train_text_classifier(config: ExperimentConfig, out_dir: Path, resume: bool
     start = time.perf_counter()
     _seed_everything(config.train.seed)
     splits = load_splits(config)
+    _check_decoding(splits.report, config.data.strict, say)
     say(
         f"data: {splits.name}: train {len(splits.train)}, dev {len(splits.dev) if splits.dev else 0}, "
         f"test {len(splits.test) if splits.test else 0}, classes {splits.num_classes}"
@@ -382,6 +383,33 @@ def _check_writable(out_dir: Path) -> None:
         st = os.statvfs(out_dir)
         if st.f_bavail * st.f_frsize < 50 * 1024 * 1024:
             raise ValueError(f"output folder {out_dir} has less than 50 MB free; free some space first")
+
+
+def _replaced_lines(report, where: str = "") -> list[tuple[str, int, list[int]]]:
+    """``(file, count, first line numbers)`` for every file of a load report whose lines needed U+FFFD."""
+    found = []
+    if isinstance(report, dict):
+        count = report.get("lines_with_replacement_chars")
+        if isinstance(count, int) and count > 0:
+            name = str(report.get("file", where))  # users' files name their path; benchmark files are keyed by name
+            found.append((name, count, list(report.get("replacement_char_line_numbers", []))))
+        for key, value in report.items():
+            found += _replaced_lines(value, str(key))
+    return found
+
+
+def _check_decoding(report: dict, strict: bool, say) -> None:
+    """Report lines that could only be decoded with replacement characters; with ``strict``, refuse them."""
+    for name, count, lines in _replaced_lines(report):
+        message = (
+            f"{name}: {count} line(s) hold bytes that are neither UTF-8 nor cp1252 (first: "
+            f"{', '.join(map(str, lines[:5]))}); they were read with replacement characters"
+        )
+        if strict:
+            raise ValueError(
+                message.replace("they were read with", "refused (data.strict); without it they are read with")
+            )
+        say(f"warning: {message}")
 
 
 def _silent(*_args, **_kwargs) -> None:

@@ -81,3 +81,22 @@ def test_help_explains_options():
     top = _run(["--help"])
     for name in ("train", "evaluate", "predict", "datasets", "embeddings", "summary", "list-models"):
         assert name in top.output
+
+
+def test_undecodable_training_bytes_are_reported_or_refused_with_strict(tmp_path):
+    from toy import toy_sentiment
+
+    texts, labels = toy_sentiment(120, seed=3)
+    lines = [f"{label}\t{text}".encode() for label, text in zip(labels, texts, strict=True)]
+    lines[7] = b"pos\tgreat \x81\x8d film"  # 0x81 and 0x8D are undefined in cp1252 and invalid UTF-8
+    train = tmp_path / "train.tsv"
+    train.write_bytes(b"\n".join(lines) + b"\n")
+    base = ["train", "--dataset", "file", "--train-file", train, "--quiet",
+            *[x for o in TINY_OVERRIDES for x in ("--set", o)], "--set", "train.epochs=1"]
+    lenient = _run([*base, "--out", tmp_path / "a"])
+    assert lenient.exit_code == 0, lenient.output
+    assert "warning: " in lenient.output and "1 line(s) hold bytes that are neither UTF-8 nor cp1252 (first: 8)" in (
+        lenient.output)
+    strict = _run([*base, "--out", tmp_path / "b", "--strict"])
+    assert strict.exit_code != 0
+    assert "train.tsv: 1 line(s) hold bytes" in strict.output and "refused (data.strict)" in strict.output

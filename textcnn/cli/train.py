@@ -58,6 +58,13 @@ from textcnn.cli._common import data_dir_option, friendly_errors
     help="Continue an interrupted run from OUT/checkpoint.pt (same final result as an uninterrupted run).",
 )
 @click.option("--quiet", is_flag=True, default=False, help="No progress bars.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    default=False,
+    help="Refuse data files with bytes that are neither UTF-8 nor cp1252 (default: read them with "
+    "replacement characters, counted and reported). Sets data.strict.",
+)
 @friendly_errors
 def train(
     config_file,
@@ -77,6 +84,7 @@ def train(
     out_dir,
     resume,
     quiet,
+    strict,
 ) -> None:
     """Train a Kim (2014) CNN text classifier and save a self-contained model directory.
 
@@ -105,6 +113,8 @@ def train(
     extra = [f"{k}={_yaml_scalar(v)}" for k, v in flags.items() if v is not None]
     if quiet:
         extra.append("train.progress=false")
+    if strict:
+        extra.append("data.strict=true")
     config = load_config(config_file, [*extra, *overrides])
     if cv:
         cross_validate(config, out_dir, resume=resume, echo=click.echo)
