@@ -49,3 +49,13 @@ def tiny_model_dir(tmp_path_factory, toy_files) -> Path:
     out = tmp_path_factory.mktemp("model") / "toy"
     train_text_classifier(config, out, echo=None)
     return out
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _torch_threads():
+    """Every test runs with textcnn's own CPU thread policy (auto_num_threads: 1 on a 2-core machine), restored after
+    the session: on a busy 2-core machine torch's default of 2 threads ran 10-20x slower."""
+    from textcnn.training.device import torch_threads
+
+    with torch_threads(None):
+        yield

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,16 +14,6 @@ from textcnn.classifier import PredictStats
 @pytest.fixture(scope="module")
 def clf(tiny_model_dir):
     return textcnn.load(tiny_model_dir)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    """Predict in-process on one thread (restored afterwards): on a busy 2-core machine two threads can be 20x
-    slower, and the results do not depend on it."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
 
 
 # Any code point, lone surrogates and control characters included.

@@ -34,16 +34,6 @@ def model_copy(tiny_model_dir, tmp_path) -> Path:
     return Path(shutil.copytree(tiny_model_dir, tmp_path / "model"))
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    """Predict in-process on one thread (restored afterwards): on a busy 2-core machine two threads can be 20x
-    slower, and the results do not depend on it."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
 def _edit_meta(folder: Path, **changes) -> None:
     meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
     for key, value in changes.items():

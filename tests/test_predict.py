@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,16 +26,6 @@ from textcnn.predict import _read_txt_lines, predict_files
 @pytest.fixture(scope="module")
 def clf(tiny_model_dir):
     return textcnn.load(tiny_model_dir)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    """Predict in-process on one thread (restored afterwards): on a busy 2-core machine two threads can be 20x
-    slower, and the results do not depend on it."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
 
 
 def _predict_jsonl(clf, data: bytes, folder: Path, **kwargs) -> tuple[list[dict], PredictStats]:

@@ -15,7 +15,6 @@ from collections import namedtuple
 from pathlib import Path
 
 import pytest
-import torch
 from click.testing import CliRunner
 from toy import TINY_OVERRIDES
 
@@ -26,16 +25,6 @@ _ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
 
 def _run(args, **kwargs):
     return CliRunner().invoke(cli, [str(a) for a in args], **kwargs)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    """Predict in-process on one thread (restored afterwards): on a busy 2-core machine two threads can be 20x
-    slower, and the results do not depend on it."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
 
 
 def _assert_one_line_error(result, *fragments: str) -> str:

@@ -23,16 +23,6 @@ EPOCHS = 3
 _ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    """Predict in-process on one thread (restored afterwards): on a busy 2-core machine two threads can be 20x
-    slower, and the results do not depend on it."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
 def _write_kim(path: Path, n: int, seed: int) -> Path:
     texts, labels = toy_sentiment(n, seed)
     path.write_text("".join(f"{label} {text}\n" for text, label in zip(texts, labels, strict=True)))

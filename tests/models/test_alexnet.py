@@ -26,15 +26,6 @@ LECTURE_TABLE = [
 ]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One intra-op thread: on small shared CI runners more threads oversubscribe the CPUs and run much slower."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 @pytest.fixture(scope="module")
 def alexnet_rows():
     """A real CPU pass of the default AlexNet (one 227x227x3 image)."""

@@ -10,15 +10,6 @@ from textcnn.summary import summarize
 TORCHVISION_PARAMS = {"densenet121": 7_978_856, "densenet169": 14_149_480, "densenet201": 20_013_928}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One intra-op thread: on small shared CI runners more threads oversubscribe the CPUs and run much slower."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 @pytest.mark.parametrize(("name", "expected"), TORCHVISION_PARAMS.items())
 def test_parameter_counts_equal_torchvision(name, expected):
     with torch.device("meta"):

@@ -36,15 +36,6 @@ FIVE_BY_FIVE = [(16, 32), (32, 96), (16, 48), (24, 64), (24, 64), (32, 64), (32,
 EXTRA_5X5 = sum((25 - 9) * red * out for red, out in FIVE_BY_FIVE)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One intra-op thread: on small shared CI runners more threads oversubscribe the CPUs and run much slower."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 def test_shapes_follow_table_1():
     with torch.device("meta"):
         model = create_model("googlenet")

@@ -21,15 +21,6 @@ LENET_SHAPES = {
 }
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One intra-op thread: on small shared CI runners more threads oversubscribe the CPUs and run much slower."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 @pytest.mark.parametrize("input_size", [32, 28])
 def test_layer_shapes_match_the_paper(input_size):
     rows = {r.name: r for r in summarize(lenet5(input_size=input_size), (1, input_size, input_size))}

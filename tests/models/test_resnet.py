@@ -19,15 +19,6 @@ DEPTHS = {"resnet18": [2, 2, 2, 2], "resnet34": [3, 4, 6, 3], "resnet50": [3, 4,
           "resnet152": [3, 8, 36, 3]}  # fmt: skip
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One intra-op thread: on small shared CI runners more threads oversubscribe the CPUs and run much slower."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 @pytest.mark.parametrize(("name", "expected"), TORCHVISION_PARAMS.items())
 def test_parameter_counts_equal_torchvision(name, expected):
     with torch.device("meta"):

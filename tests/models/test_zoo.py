@@ -26,16 +26,6 @@ ZOO = {
 }  # fmt: skip
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One intra-op thread: on small shared CI runners, more threads oversubscribe the CPUs and run several times
-    slower."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 def _outputs(out: torch.Tensor | tuple) -> list[torch.Tensor]:
     """Main logits first, then any auxiliary logits (GoogLeNet in training mode)."""
     return list(out) if isinstance(out, tuple) else [out]
