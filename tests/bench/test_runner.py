@@ -1,0 +1,150 @@
+"""The benchmark runner: Kim configs, run planning, the append-only results file, skipping, parallel runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from textcnn.bench import configs
+from textcnn.bench.results import BenchRun, append_record, git_commit, read_results, run_key
+from textcnn.bench.runner import plan_runs, quick_plan, run_benchmark
+from textcnn.config import from_dict, load_config
+
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs" / "kim"
+
+
+@pytest.mark.parametrize("path", sorted(CONFIG_DIR.glob("*.yaml")), ids=lambda p: p.stem)
+def test_kim_settings_are_the_configs_in_configs_kim(path):
+    dataset, mode = path.stem.split("-", 1)
+    assert from_dict(configs.kim_config_dict(dataset, mode)).to_dict() == load_config(path).to_dict()
+
+
+def test_every_kim_dataset_and_mode_has_a_config_file():
+    assert len(list(CONFIG_DIR.glob("*.yaml"))) == len(configs.KIM_DATASETS) * len(configs.MODES)
+
+
+def test_plan_runs_cheapest_first_with_folds_seeds_and_vectors():
+    runs = plan_runs(["mr", "trec"], modes=["rand", "static"], vectors=["glove-6b-50d", "w2v-indomain"],
+                     folds=[0, 1], seeds=[0, 1])  # fmt: skip
+    methods = [r.method for r in runs]
+    assert methods.index("cnn") > max(i for i, m in enumerate(methods) if m != "cnn")  # baselines first
+    nbsvm = [r for r in runs if r.method == "nbsvm"]
+    assert {(r.dataset, r.fold, r.seed) for r in nbsvm} == {("mr", 0, 0), ("mr", 1, 0), ("trec", 0, 0)}
+    assert len([r for r in runs if r.method == "fasttext"]) == 6  # seeded: 3 (dataset, fold) x 2 seeds
+    rand = [r for r in runs if r.mode == "rand"]
+    assert {r.vectors for r in rand} == {"none"} and len(rand) == 6
+    assert {r.vectors for r in runs if r.mode == "static"} == {"glove-6b-50d", "w2v-indomain-100d"}
+    assert {r.fold for r in runs if r.dataset == "trec"} == {0}  # fixed test split
+    assert len(set(runs)) == len(runs)
+
+
+def test_plan_runs_scopes_overrides():
+    runs = plan_runs(["mr", "sst2", "20ng"], methods=["cnn", "nbsvm"], modes=["static"], folds=[0],
+                     overrides=["data.options.phrases=false", "train.epochs=3", "train.num_threads=1"])  # fmt: skip
+    opts = {(r.dataset, r.method): dict(r.options) for r in runs}
+    assert opts[("sst2", "cnn")] == {"data.options.phrases": False, "train.epochs": 3}
+    assert opts[("sst2", "nbsvm")] == {"data.options.phrases": False}  # only the split-changing options
+    assert opts[("mr", "cnn")] == {"train.epochs": 3}
+    assert opts[("20ng", "cnn")] == {"data.max_len": 400, "train.epochs": 3}  # the runner's default for 20ng
+    assert opts[("20ng", "nbsvm")] == {}  # baselines read the full documents
+    scoped = plan_runs(["20ng"], methods=["cnn"], modes=["static"], overrides=["20ng:data.max_len=1000"])
+    assert dict(scoped[0].options) == {"data.max_len": 1000}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"datasets": ["imdb"]}, "unknown dataset 'imdb'"),
+        ({"methods": ["svm"]}, "unknown method 'svm'"),
+        ({"modes": ["dynamic"]}, "unknown mode 'dynamic'"),
+        ({"folds": [10]}, "fold 10 is out of range for 'mr'"),
+        ({"overrides": ["data.options.phrases=false"]}, "no dataset among \\['mr'\\] has option 'phrases'"),
+        ({"overrides": ["sst2:train.epochs=2"]}, "names dataset 'sst2', which is not among"),
+        ({"overrides": ["data.fold=3"]}, "data.fold is set by the benchmark runner"),
+        ({"overrides": ["model.num_filters=0"]}, "model.num_filters must be >= 1, got 0"),
+        ({"overrides": ["train.epochs"]}, "must look like key.sub=value"),
+        ({"vectors": ["none"]}, "not a source of vectors"),
+    ],
+)
+def test_plan_runs_rejects_bad_input_by_name(kwargs, message):
+    args = {"datasets": ["mr"], **kwargs}
+    with pytest.raises(ValueError, match=message):
+        plan_runs(args.pop("datasets"), **args)
+
+
+def test_quick_plan_is_one_fold_of_cr_with_two_epochs():
+    runs = quick_plan()
+    assert {(r.dataset, r.fold, r.seed) for r in runs} == {("cr", 0, 0)}
+    assert [r.method for r in runs] == ["tfidf_lr", "nbsvm", "fasttext", "cnn"]
+    assert dict(runs[-1].options) == {"train.epochs": 2}
+    assert dict(quick_plan(["ag_news"])[-1].options) == {"data.max_len": 100, "train.epochs": 2}
+
+
+def test_run_key_ignores_option_order_and_matches_records():
+    run = BenchRun("mr", "cnn", "static", "glove-6b-50d", 1, 0, (("a.b", 1), ("c.d", 2)))
+    record = {**run.to_dict(), "options": {"c.d": 2, "a.b": 1}, "accuracy": 0.5}
+    assert run.key == run_key(record)
+    assert run.name == "CNN-static"
+    assert BenchRun("mr", "nbsvm", None, "-", 0, 0).name == "NBSVM"
+
+
+def test_results_file_appends_whole_lines_and_skips_a_torn_one(tmp_path):
+    path = tmp_path / "out" / "results.jsonl"
+    append_record(path, {"a": 1})
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write('{"torn": ')  # a writer killed mid-line
+    append_record(path, {"b": 2})
+    assert read_results(path) == [{"a": 1}, {"b": 2}]
+    assert read_results(tmp_path / "missing.jsonl") == []
+
+
+def test_git_commit_is_a_short_hash_or_unknown():
+    commit = git_commit()
+    assert commit == "unknown" or (4 <= len(commit) <= 12 and all(c in "0123456789abcdef" for c in commit))
+
+
+def test_cnn_with_in_domain_word2vec_is_cached_per_fold(tmp_path, data_dir, monkeypatch):
+    import textcnn.bench.execute as execute
+
+    monkeypatch.setitem(execute.W2V_SETTINGS, "epochs", 1)
+    small = ["train.epochs=1", "model.num_filters=8"]
+    runs = plan_runs(["cr"], methods=["cnn"], modes=["static"], vectors=["w2v-indomain-20d"], folds=[0],
+                     overrides=small)  # fmt: skip
+    report = run_benchmark(runs, tmp_path, data_dir=str(data_dir), echo=None)
+    assert report.ran == 1, report.failed
+    (record,) = read_results(tmp_path / "results.jsonl")
+    assert record["vectors"] == "w2v-indomain-20d" and record["epochs"] == 1
+    assert record["w2v"] == {"dim": 20, "sg": 1, "window": 5, "min_count": 1, "epochs": 1}
+    assert record["num_train"] + 378 + record["num_test"] > 3700 and record["vector_coverage"] > 0.9
+    cached = list((tmp_path / "w2v").glob("cr-*-fold0-seed0-20d.bin"))
+    assert len(cached) == 1
+    assert not (tmp_path / "tmp").exists() and not (tmp_path / "models").exists()  # model dirs removed
+    mtime = cached[0].stat().st_mtime_ns
+    again = plan_runs(["cr"], methods=["cnn"], modes=["non-static"], vectors=["w2v-indomain-20d"], folds=[0],
+                      overrides=small)  # fmt: skip
+    assert run_benchmark(again, tmp_path, data_dir=str(data_dir), echo=None).ran == 1
+    assert cached[0].stat().st_mtime_ns == mtime  # the fold's vectors were reused
+    assert read_results(tmp_path / "results.jsonl")[-1]["w2v_seconds"] == 0.0
+
+
+def test_failed_and_unavailable_runs_are_reported_not_written(tmp_path, data_dir, monkeypatch):
+    import textcnn.bench.baselines as baselines
+
+    monkeypatch.setattr(baselines, "fasttext_available", lambda: False)
+    runs = plan_runs(["cr"], methods=["cnn", "fasttext"], modes=["static"], vectors=[str(tmp_path / "nope.bin")],
+                     folds=[0])  # fmt: skip
+    messages: list[str] = []
+    report = run_benchmark(runs, tmp_path, data_dir=str(data_dir), echo=messages.append)
+    assert report.unavailable == {"fasttext": 1}
+    assert len(report.failed) == 1 and "nope.bin" in report.failed[0][1]
+    assert any("fastText is not importable" in m for m in messages)
+    assert read_results(tmp_path / "results.jsonl") == []
+    with pytest.raises(ValueError, match="jobs must be >= 1"):
+        run_benchmark(runs, tmp_path, jobs=0)
+
+
+def test_records_are_json_lines(tmp_path):
+    append_record(tmp_path / "r.jsonl", {"x": Path("a")})
+    assert json.loads((tmp_path / "r.jsonl").read_text()) == {"x": "a"}

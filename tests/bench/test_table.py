@@ -1,0 +1,133 @@
+"""Markdown tables from results records: mean ± std, n, partial cells, notes, Kim's numbers, truncation."""
+
+from __future__ import annotations
+
+import pytest
+
+from textcnn.bench.lengths import length_stats, render_length_table
+from textcnn.bench.table import (
+    KIM_2014,
+    MISSING,
+    accuracy_table,
+    collect,
+    render_report,
+    row_label,
+    time_table,
+    truncation_table,
+)
+
+
+def rec(dataset, accuracy, *, fold=0, seed=0, method="cnn", mode="static", vectors="glove-6b-50d", **extra):
+    names = {"tfidf_lr": "TF-IDF+LR", "nbsvm": "NBSVM", "fasttext": "fastText"}
+    return {
+        "dataset": dataset,
+        "method": method,
+        "name": f"CNN-{mode}" if method == "cnn" else names[method],
+        "mode": mode if method == "cnn" else None,
+        "vectors": vectors if method == "cnn" else "-",
+        "fold": fold,
+        "seed": seed,
+        "options": extra.pop("options", {}),
+        "accuracy": accuracy,
+        "seconds": extra.pop("seconds", 10.0),
+        "commit": "abc1234",
+        **extra,
+    }
+
+
+def _row(table: str, label: str) -> list[str]:
+    for line in table.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if cells[0] == label:
+            return cells[1:]
+    raise AssertionError(f"no row {label!r} in\n{table}")
+
+
+def test_mean_std_n_and_partial_marks():
+    records = [rec("mr", a, fold=f) for f, a in enumerate([0.80, 0.82, 0.84])]
+    records += [rec("trec", 0.9), rec("trec", 0.92, seed=1)]
+    row = _row(accuracy_table(records), "CNN-static, glove-6b-50d")
+    mr, sst1, _, _, trec, *_ = row
+    assert mr == "82.0 ± 2.0 (n=3, partial: 3/10 folds)"
+    assert sst1 == MISSING
+    assert trec == "91.0 ± 1.4 (n=2)"  # fixed test split: 1 fold is the whole protocol
+
+
+def test_full_cv_cell_is_not_partial_and_single_run_has_no_std():
+    records = [rec("cr", 0.8, fold=f) for f in range(10)] + [rec("sst2", 0.861)]
+    row = _row(accuracy_table(records), "CNN-static, glove-6b-50d")
+    assert row[5] == "80.0 ± 0.0 (n=10)"
+    assert row[2] == "86.1 (n=1)"
+
+
+def test_kim_rows_and_baselines_are_side_by_side():
+    records = [rec("mr", 0.79, method="nbsvm"), rec("mr", 0.78, method="tfidf_lr"), rec("mr", 0.7, mode="rand")]
+    table = accuracy_table(records)
+    assert _row(table, "Kim (2014) CNN-non-static") == [f"{v:.1f}" for v in KIM_2014["CNN-non-static"].values()]
+    assert _row(table, "NBSVM")[0].startswith("79.0")
+    labels = [line.split("|")[1].strip() for line in table.splitlines()[2:] if line.startswith("|")]
+    assert labels.index("CNN-rand") < labels.index("TF-IDF+LR") < labels.index("NBSVM")  # CNN first, then baselines
+
+
+def test_data_options_become_notes_and_other_options_split_rows():
+    sst = {"data.options.phrases": False}
+    records = [
+        rec("sst2", 0.85, options=sst),
+        rec("sst2", 0.80, options={**sst, "train.epochs": 2}),
+        rec("mr", 0.75, options={"train.epochs": 2}),
+    ]
+    table = accuracy_table(records)
+    assert _row(table, "CNN-static, glove-6b-50d")[2] == "85.0 (n=1) [a]"
+    assert _row(table, "CNN-static, glove-6b-50d [train.epochs=2]")[0].startswith("75.0")
+    assert "[a] data.options.phrases=false" in table
+
+
+def test_one_row_with_two_data_variants_gets_a_row_per_variant():
+    records = [rec("20ng", 0.6, options={"data.max_len": 400}), rec("20ng", 0.5, options={"data.max_len": 100})]
+    rows, cells = collect(records, ["20ng"])
+    assert rows == ["CNN-static, glove-6b-50d {data.max_len=100}", "CNN-static, glove-6b-50d {data.max_len=400}"]
+    assert cells[(rows[1], "20ng")].mean == pytest.approx(60.0)
+
+
+def test_row_labels():
+    assert row_label(rec("mr", 0.7, mode="rand", vectors="none")) == "CNN-rand"
+    assert row_label(rec("mr", 0.7, mode="multichannel", vectors="w2v-indomain-100d")) == (
+        "CNN-multichannel, w2v-indomain-100d"
+    )
+    assert row_label(rec("mr", 0.7, method="fasttext")) == "fastText"
+
+
+def test_time_and_truncation_tables():
+    records = [
+        rec("20ng", 0.6, options={"data.max_len": 400}, max_len=400, truncated_train=30, num_train=100,
+            truncated_test=20, num_test=50, seconds=30.0),
+        rec("20ng", 0.5, options={"data.max_len": 100}, max_len=100, truncated_train=60, num_train=100,
+            truncated_test=25, num_test=50),
+        rec("mr", 0.8, seconds=4.0),
+        rec("mr", 0.8, fold=1, seconds=6.0),
+    ]  # fmt: skip
+    assert _row(time_table(records), "CNN-static, glove-6b-50d")[0] == "5.0"
+    trunc = truncation_table(records)
+    assert "| 20ng | CNN-static, glove-6b-50d | 100 | 50.0 (n=1) | 60.0% | 50.0% | 10 |" in trunc
+    assert "| 20ng | CNN-static, glove-6b-50d | 400 | 60.0 (n=1) | 30.0% | 40.0% | 30 |" in trunc
+    assert truncation_table(records[2:]).startswith("No CNN runs")
+
+
+def test_render_report_has_every_section_and_ignores_records_without_accuracy():
+    text = render_report([rec("mr", 0.8), {"dataset": "mr", "method": "cnn"}])
+    for heading in ("### Kim (2014) datasets", "### Long documents", "### Training time", "### Truncation"):
+        assert heading in text
+    assert "2 runs; commit(s): abc1234, unknown" in text
+    assert _row(text, "CNN-static, glove-6b-50d")[0] == "80.0 (n=1, partial: 1/10 folds)"
+
+
+def test_length_stats_on_trec(data_dir):
+    stats = length_stats("trec", data_dir, max_lens=[5, 1000])
+    train = stats["splits"]["train"]
+    assert train["n"] == 4906  # 5452 less the 10% dev hold-out
+    assert train["truncated"][1000] == 0.0 and 0.0 < train["truncated"][5] < 1.0
+    assert train["max"] >= train["p99"] >= train["p90"] >= train["median"]
+    table = render_length_table([stats])
+    assert "| trec | test | 500 |" in table and "> 1000" in table
+    with pytest.raises(ValueError, match="max_len must be >= 1, got 0"):
+        length_stats("trec", data_dir, max_lens=[0])

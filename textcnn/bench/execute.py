@@ -1,0 +1,163 @@
+"""One benchmark run: a Kim CNN through :func:`textcnn.pipeline.train_text_classifier` (with in-domain word2vec
+trained on the fold's training split when asked), or a baseline on the same ``load_dataset`` splits."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+import traceback
+from datetime import datetime, timezone
+from pathlib import Path
+
+from textcnn.bench.configs import build_config, w2v_dim
+from textcnn.bench.results import CNN, BenchRun
+
+# In-domain word2vec (``--vectors w2v-indomain``): skip-gram, which suits small corpora, with more passes than
+# gensim's default 5 because a fold's training split is only thousands of sentences.
+W2V_SETTINGS = {"sg": 1, "window": 5, "min_count": 1, "epochs": 10}
+
+
+def _w2v_vectors(run: BenchRun, config, out_dir: Path) -> tuple[str, float]:
+    """Train (or reuse) in-domain word2vec on the fold's training texts; ``(path, seconds spent training)``."""
+    import hashlib
+
+    from textcnn.pipeline import load_splits
+    from textcnn.text.word2vec import train_word2vec
+
+    dim = w2v_dim(run.vectors)
+    data_opts = {k: v for k, v in run.options if k.startswith("data.") and k != "data.max_len"}
+    tag = hashlib.sha1(json.dumps(data_opts, sort_keys=True, default=str).encode()).hexdigest()[:8]
+    path = out_dir / "w2v" / f"{run.dataset}-{tag}-fold{run.fold}-seed{run.seed}-{dim}d.bin"
+    if path.is_file():
+        return str(path), 0.0
+    start = time.perf_counter()
+    splits = load_splits(config)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    train_word2vec(
+        list(splits.train.texts),
+        tmp,
+        tokenizer="kim",
+        lowercase=config.tokenizer.lowercase,
+        dim=dim,
+        seed=run.seed,
+        workers=1,
+        **W2V_SETTINGS,
+    )
+    os.replace(tmp, path)  # concurrent runs of the same fold write the same file; the last rename wins
+    return str(path), time.perf_counter() - start
+
+
+def _run_cnn(run: BenchRun, data_dir: str | None, out_dir: Path, keep_models: bool) -> dict:
+    from textcnn.pipeline import train_text_classifier
+
+    options = dict(run.options)
+    vectors = None if run.mode == "rand" else run.vectors
+    config = build_config(run.dataset, run.mode, fold=run.fold, seed=run.seed, vectors=vectors, options=options,
+                          data_dir=data_dir)  # fmt: skip
+    extra: dict = {}
+    if w2v_dim(run.vectors) is not None and run.mode != "rand":
+        path, seconds = _w2v_vectors(run, config, out_dir)
+        config.embeddings.vectors = path
+        extra.update(w2v_seconds=round(seconds, 2), w2v={"dim": w2v_dim(run.vectors), **W2V_SETTINGS})
+    messages: list[str] = []
+    if keep_models:
+        model_dir = out_dir / "models" / _slug(run)
+        metrics = train_text_classifier(config, model_dir, echo=messages.append).metrics
+    else:
+        (out_dir / "tmp").mkdir(parents=True, exist_ok=True)
+        model_dir = Path(tempfile.mkdtemp(prefix=f"{_slug(run)}-", dir=out_dir / "tmp"))
+        try:
+            metrics = train_text_classifier(config, model_dir, echo=messages.append).metrics
+        finally:
+            shutil.rmtree(model_dir, ignore_errors=True)
+    sizes = _split_sizes(messages)
+    test = metrics["test"]
+    emb = metrics.get("embeddings") or {}
+    return {
+        "accuracy": test["accuracy"],
+        "macro_f1": test["macro_f1"],
+        "epochs": metrics["epochs_run"],
+        "best_epoch": metrics["best_epoch"],
+        "seconds": round(metrics["seconds"], 2),
+        "max_len": config.data.max_len,
+        "truncated_train": metrics.get("truncated_train_examples", 0),
+        "truncated_test": test.get("truncated_examples", 0),
+        "num_train": sizes.get("train"),
+        "num_test": test.get("n"),
+        "vector_coverage": round((emb["found"] + emb["lower_found"]) / emb["total"], 4) if emb.get("total") else None,
+        **extra,
+    }
+
+
+def _split_sizes(messages: list[str]) -> dict[str, int]:
+    """Split sizes from the pipeline's ``data: NAME: train N, dev N, test N, classes C`` message."""
+    import re
+
+    for message in messages:
+        if message.startswith("data: "):
+            return {k: int(v) for k, v in re.findall(r"(train|dev|test) (\d+)", message)}
+    return {}
+
+
+def _run_baseline(run: BenchRun, data_dir: str | None) -> dict:
+    from textcnn.bench.baselines import run_baseline
+    from textcnn.pipeline import load_splits
+
+    config = build_config(run.dataset, "rand", fold=run.fold, seed=run.seed, vectors=None,
+                          options=dict(run.options), data_dir=data_dir)  # fmt: skip
+    start = time.perf_counter()
+    splits = load_splits(config)
+    load_seconds = time.perf_counter() - start
+    result, accuracy = run_baseline(run.method, splits, lowercase=config.tokenizer.lowercase, seed=run.seed)
+    return {
+        "accuracy": accuracy,
+        "epochs": result.epochs,
+        "seconds": round(result.seconds, 2),
+        "load_seconds": round(load_seconds, 2),
+        "chosen": result.chosen,
+        "num_train": len(splits.train),
+        "num_test": len(splits.test),
+        "tokenization": "kim_clean" + (" (lower-cased)" if config.tokenizer.lowercase else " (case kept)"),
+    }
+
+
+def _slug(run: BenchRun) -> str:
+    return f"{run.dataset}-{run.method}-{run.mode or 'x'}-{run.vectors.replace('/', '_')[-40:]}-f{run.fold}-s{run.seed}"
+
+
+def execute_run(run: BenchRun, data_dir: str | None, out_dir: str | Path, commit: str, keep_models: bool) -> dict:
+    """Run one benchmark run and return its results record (no file is written here)."""
+    out_dir = Path(out_dir)
+    start = time.perf_counter()
+    fields = _run_cnn(run, data_dir, out_dir, keep_models) if run.method == CNN else _run_baseline(run, data_dir)
+    return {
+        **run.to_dict(),
+        "name": run.name,
+        **fields,
+        "wall_seconds": round(time.perf_counter() - start, 2),
+        "commit": commit,
+        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def init_worker() -> None:
+    """One thread per worker process for torch and the BLAS/OpenMP pools scikit-learn uses."""
+    import torch
+
+    torch.set_num_threads(1)
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
+        pass
+
+
+def worker(run: BenchRun, data_dir, out_dir, commit, keep_models) -> dict:
+    try:
+        return {"ok": execute_run(run, data_dir, out_dir, commit, keep_models)}
+    except Exception as exc:  # reported per run; the other runs go on
+        return {"error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()}
