@@ -147,3 +147,9 @@ def test_unknown_and_padding_rows_start_at_zero(mode):
         if table is not None:
             assert torch.count_nonzero(table.weight[:2]) == 0
             assert torch.count_nonzero(table.weight[2:]) > 0
+
+
+def test_random_vectors_follow_kim():
+    model = KimCNN(500, 2, 300, "rand", num_filters=4)
+    weight = model.embedding.weight[2:]
+    assert weight.abs().max() <= 0.25 and weight.std() > 0.1  # U[-0.25, 0.25], as Kim's code
