@@ -87,6 +87,9 @@ def test_one_row_with_two_data_variants_gets_a_row_per_variant():
     rows, cells = collect(records, ["20ng"])
     assert rows == ["CNN-static, glove-6b-50d {data.max_len=100}", "CNN-static, glove-6b-50d {data.max_len=400}"]
     assert cells[(rows[1], "20ng")].mean == pytest.approx(60.0)
+    table = accuracy_table(records, [("20ng", "20NG")], kim=False)
+    assert _row(table, rows[0]) == ["50.0 (n=1)"]  # the variant is in the label, not repeated as a note
+    assert "[a]" not in table
 
 
 def test_row_labels():

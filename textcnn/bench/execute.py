@@ -157,6 +157,7 @@ def init_worker() -> None:
 
 
 def worker(run: BenchRun, data_dir, out_dir, commit, keep_models) -> dict:
+    """:func:`execute_run` for a worker process: ``{"ok": record}`` or ``{"error": message, "trace": traceback}``."""
     try:
         return {"ok": execute_run(run, data_dir, out_dir, commit, keep_models)}
     except Exception as exc:  # reported per run; the other runs go on

@@ -118,9 +118,10 @@ def collect(records: Iterable[dict], datasets: Iterable[str]) -> tuple[list[str]
     cells: dict[tuple[str, str], Cell] = {}
     rows: dict[str, tuple] = {}
     for (label, dataset, data_opts), recs in groups.items():
-        name = label if len(variants[(label, dataset)]) == 1 else f"{label} {{{data_opts or 'defaults'}}}"
+        single = len(variants[(label, dataset)]) == 1
+        name = label if single else f"{label} {{{data_opts or 'defaults'}}}"
         rows.setdefault(name, (*order[label], name))
-        cell = cells.setdefault((name, dataset), Cell(note=data_opts))
+        cell = cells.setdefault((name, dataset), Cell(note=data_opts if single else ""))  # else the label says it
         for rec in recs:
             cell.accuracies.append(float(rec["accuracy"]))
             cell.seconds.append(float(rec.get("seconds") or 0.0))
