@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import time
 
@@ -84,15 +83,6 @@ def reference_predict(model, pipe, texts: list[str], batch_size: int) -> np.ndar
     return np.concatenate(out)
 
 
-def _commit() -> str:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", default="mr")
@@ -106,6 +96,7 @@ def main() -> None:
     parser.add_argument("--json", default=None, help="also write the results to this JSON file")
     args = parser.parse_args()
 
+    from textcnn.bench.results import git_commit
     from textcnn.classifier import TextClassifier
     from textcnn.config import load_config
     from textcnn.models.kim_cnn import KimCNN
@@ -129,7 +120,7 @@ def main() -> None:
         "threads": torch.get_num_threads(),
         "load_average_at_start": os.getloadavg()[0],
         "machine": f"{platform.machine()} {platform.processor() or ''} x{torch.get_num_threads()}",
-        "commit": _commit(),
+        "commit": git_commit(),
         "command": " ".join(["python", *sys.argv]),
     }
 

@@ -56,34 +56,27 @@ def run_key(record: dict) -> str:
     return json.dumps([*parts, dict(sorted((record.get("options") or {}).items()))], sort_keys=True, default=str)
 
 
-def git_commit() -> str:
-    """``git rev-parse --short HEAD`` of the source tree, or ``"unknown"``."""
+def _git(*args: str, timeout: float) -> str | None:
+    """Standard output of ``git ARGS`` run in the source tree, or ``None`` when git is missing or fails."""
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=Path(__file__).resolve().parent,
-            capture_output=True,
-            text=True,
-            timeout=10,
+            ["git", *args], cwd=Path(__file__).resolve().parent, capture_output=True, text=True, timeout=timeout
         )
     except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else "unknown"
+        return None
+    return out.stdout if out.returncode == 0 else None
+
+
+def git_commit() -> str:
+    """``git rev-parse --short HEAD`` of the source tree, or ``"unknown"``."""
+    out = _git("rev-parse", "--short", "HEAD", timeout=10)
+    return out.strip() if out and out.strip() else "unknown"
 
 
 def git_dirty() -> bool | None:
     """Whether the source tree has uncommitted changes (``git status --porcelain``), or ``None`` if unknown."""
-    try:
-        out = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=Path(__file__).resolve().parent,
-            capture_output=True,
-            text=True,
-            timeout=20,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return bool(out.stdout.strip()) if out.returncode == 0 else None
+    out = _git("status", "--porcelain", "--untracked-files=no", timeout=20)
+    return None if out is None else bool(out.strip())
 
 
 def append_record(path: str | Path, record: dict) -> None:
