@@ -65,8 +65,7 @@ def test_early_stopping_keeps_the_best_epoch():
     train, dev = _loaders()
     model = _model()
     # a learning rate of 0 never improves after the first epoch
-    result = Trainer(model, _config(optimizer="sgd", lr=1e-12, epochs=10, early_stopping=2), ["a", "b"]).fit(
-        train, dev)
+    result = Trainer(model, _config(optimizer="sgd", lr=1e-12, epochs=10, early_stopping=2), ["a", "b"]).fit(train, dev)
     assert result.stopped_early and result.epochs_run == 3 and result.best_epoch == 1
 
 
@@ -147,3 +146,28 @@ def test_progress_bars_do_not_change_the_result(monkeypatch):
         history = Trainer(_model(), _config(progress=True), ["a", "b"]).fit(train, dev).history
         losses.append([h["train_loss"] for h in history])
     assert losses[0] == losses[1]
+
+
+def _bag_of_words(seed: int = 0) -> tuple[DataLoader, nn.Module]:
+    g = torch.Generator().manual_seed(seed)
+    ids = torch.randint(1, 60, (200, 7), generator=g)
+    labels = (ids[:, 0] < 30).long()
+    torch.manual_seed(seed)
+    model = nn.Sequential(nn.Embedding(60, 8, padding_idx=0), nn.Flatten(), nn.Linear(56, 2))
+    return DataLoader(TensorDataset(ids, labels), batch_size=20, shuffle=True), model
+
+
+def test_adadelta_trains_embeddings_sparsely_with_the_dense_result():
+    sparse_grads = []
+    results = []
+    for grad_clip in (None, 1e9):  # gradient clipping needs dense gradients; 1e9 never clips
+        loader, model = _bag_of_words()
+        model[0].weight.register_hook(lambda grad: sparse_grads.append(grad.is_sparse))
+        config = _config(optimizer="adadelta", lr=1.0, rho=0.95, eps=1e-6, grad_clip=grad_clip, epochs=3)
+        Trainer(model, config, label_names=["a", "b"]).fit(loader)
+        assert not model[0].sparse  # switched back after training
+        results.append(model.state_dict())
+    assert sparse_grads[0] and not sparse_grads[-1]
+    assert not torch.equal(results[0]["0.weight"], _bag_of_words()[1].state_dict()["0.weight"])
+    for key, value in results[0].items():
+        torch.testing.assert_close(value, results[1][key], rtol=1e-4, atol=1e-5)

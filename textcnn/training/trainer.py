@@ -24,6 +24,7 @@ from textcnn.training.config import TrainConfig
 from textcnn.training.device import call_model, resolve_device, to_device, torch_threads
 from textcnn.training.io import atomic_write, atomic_write_text
 from textcnn.training.metrics import classification_metrics
+from textcnn.training.optim import LazyAdadelta, sparse_embedding_grads
 
 CHECKPOINT_NAME = "checkpoint.pt"
 #: tqdm's ``disable``: ``None`` shows bars only on a terminal (tests set ``False`` to force them on).
@@ -51,12 +52,11 @@ class FitResult:
 
 
 def build_optimizer(params: Iterable[nn.Parameter], config: TrainConfig) -> torch.optim.Optimizer:
-    """The optimiser named by ``config.optimizer`` over the trainable ``params``."""
+    """The optimiser named by ``config.optimizer`` over the trainable ``params`` (Adadelta: :class:`LazyAdadelta`,
+    which also takes the sparse gradients of embedding tables)."""
     params = [p for p in params if p.requires_grad]
     if config.optimizer == "adadelta":
-        return torch.optim.Adadelta(
-            params, lr=config.lr, rho=config.rho, eps=config.eps, weight_decay=config.weight_decay
-        )
+        return LazyAdadelta(params, lr=config.lr, rho=config.rho, eps=config.eps, weight_decay=config.weight_decay)
     if config.optimizer == "adam":
         return torch.optim.Adam(params, lr=config.lr, eps=config.eps, weight_decay=config.weight_decay)
     if config.optimizer == "adamw":
@@ -191,6 +191,17 @@ class Trainer:
         with torch_threads(self.config.num_threads):
             return self._fit(train_loader, dev_loader, resume)
 
+    def _sparse_rows(self) -> bool:
+        """Whether embedding tables can train with sparse gradients: the optimiser takes them, and nothing needs
+        the dense gradient (weight decay, gradient clipping, ``torch.compile``)."""
+        cfg = self.config
+        return (
+            isinstance(self.optimizer, LazyAdadelta)
+            and cfg.weight_decay == 0
+            and cfg.grad_clip is None
+            and not cfg.compile
+        )
+
     def _fit(self, train_loader: Iterable, dev_loader: Iterable | None, resume: bool) -> FitResult:
         cfg = self.config
         history: list[dict] = []
@@ -279,24 +290,12 @@ class Trainer:
             f"epoch {epoch + 1}/{cfg.epochs}",
             cfg.progress,
         )
-        for inputs, labels in bar:
-            inputs, labels = to_device(inputs, self.device), labels.to(self.device, non_blocking=True)
-            with _autocast(self.device, cfg.amp):
-                output = call_model(self._forward, inputs)
-            loss = classification_loss(output, labels, cfg.aux_weight)
-            self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if cfg.grad_clip is not None:
-                nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
-            self.optimizer.step()
-            apply_constraints(self.model)
-            n = labels.shape[0]
-            total_loss += loss.item() * n
-            total_correct += int((_main_logits(output).argmax(dim=1) == labels).sum())
-            seen += n
-            if hasattr(bar, "set_postfix"):
-                elapsed = max(time.perf_counter() - start, 1e-9)
-                bar.set_postfix(loss=f"{total_loss / seen:.4f}", ex_per_s=f"{seen / elapsed:.0f}", refresh=False)
+        with sparse_embedding_grads([self.model], self._sparse_rows()):
+            for inputs, labels in bar:
+                total_loss, total_correct, seen = self._train_step(inputs, labels, total_loss, total_correct, seen)
+                if hasattr(bar, "set_postfix"):
+                    elapsed = max(time.perf_counter() - start, 1e-9)
+                    bar.set_postfix(loss=f"{total_loss / seen:.4f}", ex_per_s=f"{seen / elapsed:.0f}", refresh=False)
         seconds = time.perf_counter() - start
         return {
             "epoch": epoch + 1,
@@ -306,6 +305,24 @@ class Trainer:
             "examples_per_s": seen / max(seconds, 1e-9),
             "lr": self.optimizer.param_groups[0]["lr"],
         }
+
+    def _train_step(self, inputs, labels: torch.Tensor, total_loss: float, total_correct: int, seen: int):
+        """One optimisation step; returns the running ``(loss sum, correct, seen)``."""
+        cfg = self.config
+        inputs, labels = to_device(inputs, self.device), labels.to(self.device, non_blocking=True)
+        with _autocast(self.device, cfg.amp):
+            output = call_model(self._forward, inputs)
+        loss = classification_loss(output, labels, cfg.aux_weight)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if cfg.grad_clip is not None:
+            nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
+        self.optimizer.step()
+        apply_constraints(self.model)
+        n = labels.shape[0]
+        total_loss += loss.item() * n
+        total_correct += int((_main_logits(output).argmax(dim=1) == labels).sum())
+        return total_loss, total_correct, seen + n
 
     def _log(self, record: dict) -> None:
         if self.out_dir is not None:

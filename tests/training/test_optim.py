@@ -1,0 +1,89 @@
+"""LazyAdadelta against torch.optim.Adadelta, and the sparse-gradient switch for embedding tables."""
+
+import pytest
+import torch
+from torch import nn
+
+from textcnn.training.optim import LAST_STEP, LazyAdadelta, sparse_embedding_grads
+
+
+def _batches(steps: int, vocab: int, seed: int = 0) -> list[torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    # Few ids per step, so most rows sit out most steps (and some rows never appear).
+    return [torch.randint(0, vocab // 2, (4, 3), generator=g) for _ in range(steps)]
+
+
+def _train(sparse: bool, optimizer_cls, steps: int = 30, state_dict_at: int | None = None):
+    torch.manual_seed(0)
+    table = nn.Embedding(40, 6, padding_idx=0, sparse=sparse)
+    head = nn.Linear(6, 3)
+    params = list(table.parameters()) + list(head.parameters())
+    opt = optimizer_cls(params, lr=1.0, rho=0.95, eps=1e-6)
+    for i, ids in enumerate(_batches(steps, 40)):
+        if state_dict_at == i:  # save and reload the optimiser mid-run, as resume does
+            saved = opt.state_dict()
+            opt = optimizer_cls(params, lr=1.0, rho=0.95, eps=1e-6)
+            opt.load_state_dict(saved)
+        loss = head(table(ids).mean(dim=1)).logsumexp(dim=1).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    return table.weight.detach(), head.weight.detach(), opt
+
+
+def test_lazy_sparse_matches_dense_adadelta():
+    dense_w, dense_h, dense_opt = _train(False, torch.optim.Adadelta)
+    lazy_w, lazy_h, lazy_opt = _train(True, LazyAdadelta)
+    assert not torch.equal(dense_w, _train(False, torch.optim.Adadelta, steps=1)[0])  # training moved the table
+    torch.testing.assert_close(lazy_w, dense_w, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(lazy_h, dense_h, rtol=1e-5, atol=1e-6)
+    # The lazy state, caught up, is the dense state.
+    p_lazy, p_dense = lazy_opt.param_groups[0]["params"][0], dense_opt.param_groups[0]["params"][0]
+    lazy_opt._catch_up(p_lazy, 0.95)
+    for key in ("square_avg", "acc_delta"):
+        torch.testing.assert_close(lazy_opt.state[p_lazy][key], dense_opt.state[p_dense][key], rtol=1e-5, atol=1e-9)
+
+
+def test_lazy_state_survives_state_dict_round_trip():
+    straight = _train(True, LazyAdadelta)[0]
+    resumed = _train(True, LazyAdadelta, state_dict_at=17)[0]
+    torch.testing.assert_close(resumed, straight, rtol=0, atol=0)
+
+
+def test_dense_step_after_sparse_steps_catches_up():
+    torch.manual_seed(0)
+    ref = nn.Parameter(torch.randn(10, 4))
+    lazy = nn.Parameter(ref.detach().clone())
+    opt_ref, opt_lazy = torch.optim.Adadelta([ref], rho=0.9), LazyAdadelta([lazy], rho=0.9)
+    for step in range(6):
+        rows = torch.tensor([step % 3, 5])
+        values = torch.randn(2, 4)
+        dense = torch.zeros(10, 4).index_add_(0, rows, values)
+        ref.grad, lazy.grad = dense, torch.sparse_coo_tensor(rows.unsqueeze(0), values, (10, 4), check_invariants=True)
+        if step == 5:
+            lazy.grad = dense.clone()  # the last step dense: the pending decay is applied first
+        opt_ref.step()
+        opt_lazy.step()
+    assert LAST_STEP not in opt_lazy.state[lazy]
+    torch.testing.assert_close(lazy, ref, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(opt_lazy.state[lazy]["square_avg"], opt_ref.state[ref]["square_avg"])
+
+
+def test_sparse_gradient_with_weight_decay_is_refused():
+    table = nn.Embedding(5, 2, sparse=True)
+    opt = LazyAdadelta(table.parameters(), weight_decay=0.1)
+    table(torch.tensor([1, 2])).sum().backward()
+    with pytest.raises(ValueError, match="weight_decay=0"):
+        opt.step()
+
+
+def test_sparse_embedding_grads_switches_trainable_tables_and_restores():
+    model = nn.ModuleDict({"a": nn.Embedding(5, 2), "frozen": nn.Embedding(5, 2), "lin": nn.Linear(2, 2)})
+    model["frozen"].weight.requires_grad_(False)
+    with sparse_embedding_grads([model]) as switched:
+        assert switched == [model["a"]]
+        model["a"](torch.tensor([1, 3])).sum().backward()
+        assert model["a"].weight.grad.is_sparse
+    assert not model["a"].sparse and not model["frozen"].sparse
+    with sparse_embedding_grads([model], enabled=False) as switched:
+        assert switched == [] and not model["a"].sparse
