@@ -10,6 +10,7 @@ from textcnn.bench.table import (
     MISSING,
     accuracy_table,
     collect,
+    kim_gap_table,
     render_report,
     row_label,
     time_table,
@@ -134,3 +135,17 @@ def test_length_stats_on_trec(data_dir):
     assert "| trec | test | 500 |" in table and "> 1000" in table
     with pytest.raises(ValueError, match="max_len must be >= 1, got 0"):
         length_stats("trec", data_dir, max_lens=[0])
+
+
+def test_kim_gap_table_gives_gap_and_gain_over_rand():
+    records = [rec("mr", 0.70, mode="rand", vectors="none"), rec("mr", 0.75, mode="rand", vectors="none", fold=1)]
+    records += [rec("mr", 0.78), rec("mr", 0.80, fold=1), rec("cr", 0.80)]
+    records += [rec("mr", 0.9, method="nbsvm")]
+    table = kim_gap_table(records)
+    # rand: 72.5 - 76.1; static: 79.0 - 81.0, and 79.0 - 72.5 over our rand beside Kim's 81.0 - 76.1
+    assert _row(table, "CNN-rand")[0] == "-3.6"
+    assert _row(table, "CNN-static, glove-6b-50d")[0] == "-2.0 / +6.5 (Kim +4.9)"
+    assert _row(table, "CNN-static, glove-6b-50d")[5] == f"{80.0 - 84.7:+.1f} / {MISSING} (Kim +4.9)"
+    with pytest.raises(AssertionError):
+        _row(table, "NBSVM")
+    assert kim_gap_table([rec("mr", 0.9, method="nbsvm")]) == "No CNN runs yet.\n"

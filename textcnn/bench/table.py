@@ -218,6 +218,55 @@ def _share(recs: list[dict], count_key: str, total_key: str) -> str:
     return f"{100.0 * sum(c for c, _ in counts) / sum(t for _, t in counts):.1f}%"
 
 
+def _mode_of(label: str) -> str | None:
+    """``static`` from ``CNN-static, glove-6b-50d [opts]``; ``None`` for a baseline row."""
+    if not label.startswith("CNN-"):
+        return None
+    return label[4:].split(",")[0].split(" ")[0]
+
+
+def _options_suffix(label: str) -> str:
+    """`` [opts] {data}`` after the method and vectors of a row label, or ``""``."""
+    head = label.split(" [", 1)
+    if len(head) == 2:
+        return " [" + head[1]
+    head = label.split(" {", 1)
+    return " {" + head[1] if len(head) == 2 else ""
+
+
+def kim_gap_table(records: Iterable[dict], columns=KIM_COLUMNS) -> str:
+    """How far each CNN row is from Kim's number for its mode, and how much its vectors add over ``rand``.
+
+    A cell reads ``-4.2 / +3.1 (Kim +4.9)``: our mean minus Kim's (same mode), then, for the pretrained modes, our
+    mean minus our ``rand`` row with the same options, beside Kim's mode-minus-rand. Where ``rand`` is close to
+    Kim's and the gain is smaller than his, the shortfall is the vectors; a ``rand`` gap is not.
+    """
+    rows, cells = collect(records, [c for c, _ in columns])
+    body = []
+    for row in rows:
+        mode = _mode_of(row)
+        if mode is None or f"CNN-{mode}" not in KIM_2014:
+            continue
+        kim = KIM_2014[f"CNN-{mode}"]
+        rand = "CNN-rand" + _options_suffix(row)
+        out = [row]
+        for dataset, _ in columns:
+            cell = cells.get((row, dataset))
+            if cell is None or cell.n == 0 or dataset not in kim:
+                out.append(MISSING)
+                continue
+            text = f"{cell.mean - kim[dataset]:+.1f}"
+            base = cells.get((rand, dataset))
+            if mode != "rand":
+                gain = f"{cell.mean - base.mean:+.1f}" if base is not None and base.n else MISSING
+                text += f" / {gain} (Kim {kim[dataset] - KIM_2014['CNN-rand'][dataset]:+.1f})"
+            out.append(text)
+        body.append(out)
+    if not body:
+        return "No CNN runs yet.\n"
+    return _markdown(["ours − Kim / gain over rand (Kim's gain)", *(title for _, title in columns)], body)
+
+
 def render_report(records: list[dict]) -> str:
     """All tables of a results file as one markdown document."""
     commits = sorted({str(r.get("commit", "unknown")) for r in records})
@@ -226,6 +275,8 @@ def render_report(records: list[dict]) -> str:
         "seeds, n = runs; 'partial' = fewer test folds than the protocol; – = not run.\n",
         "### Kim (2014) datasets\n",
         accuracy_table(records, KIM_COLUMNS),
+        "\n### Against Kim: the gap, and what the vectors add over rand (points)\n",
+        kim_gap_table(records, KIM_COLUMNS),
         "\n### Long documents\n",
         accuracy_table(records, LONG_COLUMNS, kim=False),
         "\n### Training time\n",
