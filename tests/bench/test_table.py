@@ -70,17 +70,19 @@ def test_kim_rows_and_baselines_are_side_by_side():
     assert labels.index("CNN-rand") < labels.index("TF-IDF+LR") < labels.index("NBSVM")  # CNN first, then baselines
 
 
-def test_data_options_become_notes_and_other_options_split_rows():
+def test_data_options_and_epochs_become_notes_and_other_options_split_rows():
     sst = {"data.options.phrases": False}
     records = [
         rec("sst2", 0.85, options=sst),
-        rec("sst2", 0.80, options={**sst, "train.epochs": 2}),
-        rec("mr", 0.75, options={"train.epochs": 2}),
+        rec("sst2", 0.80, options={**sst, "train.early_stopping": 5}),
+        rec("mr", 0.75, options={"train.early_stopping": 5}),
+        rec("sst1", 0.45, options={"train.epochs": 10}),
     ]
     table = accuracy_table(records)
     assert _row(table, "CNN-static, glove-6b-50d")[2] == "85.0 (n=1) [a]"
-    assert _row(table, "CNN-static, glove-6b-50d [train.epochs=2]")[0].startswith("75.0")
-    assert "[a] data.options.phrases=false" in table
+    assert _row(table, "CNN-static, glove-6b-50d")[1] == "45.0 (n=1) [b]"
+    assert _row(table, "CNN-static, glove-6b-50d [train.early_stopping=5]")[0].startswith("75.0")
+    assert "[a] data.options.phrases=false" in table and "[b] train.epochs=10" in table
 
 
 def test_one_row_with_two_data_variants_gets_a_row_per_variant():

@@ -2,7 +2,8 @@
 (2014) published accuracies.
 
 A row is a method (``CNN-static, glove-6b-50d``, ``NBSVM``, ...) plus any non-data options of its runs; data options
-(``data.options.phrases=false``, ``data.max_len=400``) are shown as lettered notes on the cells. A cell with fewer
+(``data.options.phrases=false``, ``data.max_len=400``) and the epoch budget (``train.epochs=10``) are shown as lettered
+notes on the cells. A cell with fewer
 test folds than the protocol (10-fold CV; one test split) is marked partial; a cell without runs shows "–".
 """
 
@@ -26,6 +27,7 @@ KIM_2014: dict[str, dict[str, float]] = {
 }  # fmt: skip
 MISSING = "–"
 _METHOD_ORDER = {"cnn": 0, "tfidf_lr": 1, "nbsvm": 2, "fasttext": 3}
+CELL_NOTE_KEYS = frozenset({"train.epochs"})
 _MODE_ORDER = {"rand": 0, "static": 1, "non-static": 2, "multichannel": 3}
 
 
@@ -62,11 +64,17 @@ def expected_folds(dataset: str) -> int:
         return 1
 
 
+def _is_cell_note(key: str) -> bool:
+    """Options shown as a lettered note on each cell instead of a separate row: the data options and the epoch
+    budget (set per dataset, e.g. fewer epochs for SST's 159k training phrases)."""
+    return key.startswith("data.") or key in CELL_NOTE_KEYS
+
+
 def _split_options(record: dict) -> tuple[str, str]:
-    """``(row options, data options)`` of a record as display strings."""
+    """``(row options, cell-note options)`` of a record as display strings."""
     options = record.get("options") or {}
-    row = ", ".join(f"{k}={_fmt(v)}" for k, v in sorted(options.items()) if not k.startswith("data."))
-    data = ", ".join(f"{k}={_fmt(v)}" for k, v in sorted(options.items()) if k.startswith("data."))
+    row = ", ".join(f"{k}={_fmt(v)}" for k, v in sorted(options.items()) if not _is_cell_note(k))
+    data = ", ".join(f"{k}={_fmt(v)}" for k, v in sorted(options.items()) if _is_cell_note(k))
     return row, data
 
 
