@@ -69,12 +69,39 @@ def test_dense_step_after_sparse_steps_catches_up():
     torch.testing.assert_close(opt_lazy.state[lazy]["square_avg"], opt_ref.state[ref]["square_avg"])
 
 
-def test_sparse_gradient_with_weight_decay_is_refused():
-    table = nn.Embedding(5, 2, sparse=True)
-    opt = LazyAdadelta(table.parameters(), weight_decay=0.1)
-    table(torch.tensor([1, 2])).sum().backward()
+def test_sparse_gradient_with_weight_decay_is_refused_before_anything_changes():
+    table, other = nn.Embedding(5, 2, sparse=True), nn.Embedding(5, 2, sparse=True)
+    opt = LazyAdadelta([{"params": other.parameters()}, {"params": table.parameters(), "weight_decay": 0.1}])
+    (table(torch.tensor([1, 2])).sum() + other(torch.tensor([3])).sum()).backward()
+    before = other.weight.detach().clone()
     with pytest.raises(ValueError, match="weight_decay=0"):
         opt.step()
+    assert other.weight.grad is not None and table.weight.grad is not None
+    assert torch.equal(other.weight, before)
+
+
+def test_step_hooks_run_once_per_step():
+    torch.optim.Adadelta([nn.Parameter(torch.zeros(1))])  # a plain Adadelta in the process patches its step too
+    table = nn.Embedding(5, 2, sparse=True)
+    opt = LazyAdadelta(table.parameters())
+    calls = []
+    opt.register_step_post_hook(lambda *_: calls.append(table.weight.grad is not None))
+    table(torch.tensor([1, 2])).sum().backward()
+    opt.step()
+    assert calls == [True]
+
+
+def test_last_step_stays_int64_through_a_half_precision_round_trip():
+    table = nn.Embedding(600, 2, sparse=True).to(torch.bfloat16)
+    opt = LazyAdadelta(table.parameters())
+    for _ in range(301):
+        opt.zero_grad()
+        table(torch.tensor([1])).float().sum().backward()
+        opt.step()
+    reloaded = LazyAdadelta(table.parameters())
+    reloaded.load_state_dict(opt.state_dict())
+    last = reloaded.state[table.weight][LAST_STEP]
+    assert last.dtype == torch.long and int(last[1]) == 301 and int(last[2]) == 0
 
 
 def test_sparse_embedding_grads_switches_trainable_tables_and_restores():

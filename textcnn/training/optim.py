@@ -17,6 +17,8 @@ from collections.abc import Iterable, Iterator
 
 import torch
 from torch import nn
+from torch.optim import adadelta as _torch_adadelta
+from torch.optim.optimizer import _get_scalar_dtype
 
 LAST_STEP = "last_step"
 
@@ -24,12 +26,14 @@ LAST_STEP = "last_step"
 class LazyAdadelta(torch.optim.Adadelta):
     """:class:`torch.optim.Adadelta` (same arguments) that also accepts sparse gradients and updates only their rows.
 
-    Dense gradients go through :class:`torch.optim.Adadelta` unchanged. For a parameter with a sparse gradient, the
-    per-row step of the last update is kept in its state (``"last_step"``) and the accumulator decay of the steps a
-    row missed is applied when the row is next updated, or to the whole table before a dense update.
+    Dense gradients take torch's functional Adadelta unchanged. For a parameter with a sparse gradient, the step of
+    each row's last update is kept in its state (``"last_step"``, int64) and the accumulator decay of the steps a
+    row missed is applied when the row is next updated, or to the whole table before a dense update. The pending
+    decay uses the group's current ``rho``.
 
     Raises:
-        ValueError: A sparse gradient with ``weight_decay != 0`` (decay would touch every row at every step).
+        ValueError: A sparse gradient with ``weight_decay != 0`` (decay would touch every row at every step), or one
+            that is not row-sparse (``sparse_dim() != 1``); nothing is updated then.
     """
 
     @torch.no_grad()
@@ -38,50 +42,75 @@ class LazyAdadelta(torch.optim.Adadelta):
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
-        sparse = []
-        for group in self.param_groups:
+        for group in self.param_groups:  # check everything before changing anything
             for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if p.grad.is_sparse:
+                if p.grad is not None and p.grad.is_sparse:
                     if group["weight_decay"] != 0:
                         raise ValueError("LazyAdadelta: sparse gradients need weight_decay=0")
-                    sparse.append((group, p, p.grad))
-                    p.grad = None  # hidden from the dense update
-                elif LAST_STEP in self.state.get(p, {}):
+                    if p.grad.sparse_dim() != 1:
+                        raise ValueError(
+                            f"LazyAdadelta: sparse gradients must be row-sparse, got {p.grad.sparse_dim()}"
+                        )
+        for group in self.param_groups:
+            dense = [p for p in group["params"] if p.grad is not None and not p.grad.is_sparse]
+            for p in dense:
+                if LAST_STEP in self.state.get(p, {}):
                     self._catch_up(p, group["rho"])
-        super().step()
-        for group, p, grad in sparse:
-            p.grad = grad
-            self._sparse_update(p, grad, group)
+            if dense:
+                self._dense_update(group, dense)
+            for p in group["params"]:
+                if p.grad is not None and p.grad.is_sparse:
+                    self._sparse_update(p, p.grad, group)
         return loss
+
+    def _dense_update(self, group: dict, params: list[torch.Tensor]) -> None:
+        """torch's Adadelta update of ``params`` (what ``torch.optim.Adadelta.step`` does for one group)."""
+        params_with_grad, grads, square_avgs, acc_deltas, state_steps = [], [], [], [], []
+        has_complex = self._init_group(
+            {**group, "params": params}, params_with_grad, grads, square_avgs, acc_deltas, state_steps
+        )
+        _torch_adadelta.adadelta(
+            params_with_grad,
+            grads,
+            square_avgs,
+            acc_deltas,
+            state_steps,
+            lr=group["lr"],
+            rho=group["rho"],
+            eps=group["eps"],
+            weight_decay=group["weight_decay"],
+            foreach=group["foreach"],
+            maximize=group["maximize"],
+            differentiable=group["differentiable"],
+            capturable=group["capturable"],
+            has_complex=has_complex,
+        )
 
     def _catch_up(self, p: torch.Tensor, rho: float) -> None:
         """Apply every row's pending decay so that the state is what dense Adadelta would hold."""
         state = self.state[p]
-        pending = (state["step"].to(p.dtype) - state.pop(LAST_STEP).to(p.dtype)).to(p.device)  # (rows,)
+        pending = (int(state["step"]) - state.pop(LAST_STEP)).to(p.dtype)  # (rows,)
         decay = torch.pow(torch.full_like(pending, rho), pending).view(-1, *([1] * (p.dim() - 1)))
         state["square_avg"].mul_(decay)
         state["acc_delta"].mul_(decay)
 
     def _sparse_update(self, p: torch.Tensor, grad: torch.Tensor, group: dict) -> None:
-        lr, rho, eps = group["lr"], group["rho"], group["eps"]
+        lr, rho, eps = float(group["lr"]), group["rho"], group["eps"]
         if group["maximize"]:
             grad = -grad
         grad = grad.coalesce()
         rows, g = grad.indices()[0], grad.values()  # (n,), (n, *row_shape)
         state = self.state[p]
         if len(state) == 0:
-            state["step"] = torch.zeros((), dtype=torch.float32)
+            state["step"] = torch.zeros((), dtype=_get_scalar_dtype())
             state["square_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
             state["acc_delta"] = torch.zeros_like(p, memory_format=torch.preserve_format)
         if LAST_STEP not in state:
-            # Float, as Optimizer.load_state_dict casts floating state to the parameter's dtype; exact below 2**24.
-            state[LAST_STEP] = torch.full((p.shape[0],), float(state["step"]), dtype=torch.float32, device=p.device)
+            state[LAST_STEP] = torch.full((p.shape[0],), int(state["step"]), dtype=torch.long, device=p.device)
         state["step"] += 1
-        step = float(state["step"])
+        step = int(state["step"])
         last = state[LAST_STEP]
-        missed = (step - 1.0 - last[rows]).to(p.dtype)  # (n,) steps each row sat out
+        missed = (step - 1 - last[rows]).to(p.dtype)  # (n,) steps each row sat out
         decay = torch.pow(torch.full_like(missed, rho), missed).view(-1, *([1] * (p.dim() - 1)))
         square_avg = state["square_avg"][rows].mul_(decay)  # (n, *row_shape)
         acc_delta = state["acc_delta"][rows].mul_(decay)
@@ -93,6 +122,17 @@ class LazyAdadelta(torch.optim.Adadelta):
         state["acc_delta"][rows] = acc_delta
         p.index_add_(0, rows, delta, alpha=-lr)
         last[rows] = step
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """As :meth:`torch.optim.Optimizer.load_state_dict`, keeping ``"last_step"`` int64 (the base class casts
+        every tensor of the state to the parameter's dtype, which would round it in half precision)."""
+        saved_ids = [i for g in state_dict["param_groups"] for i in g["params"]]
+        pending = {pos: state_dict["state"][i][LAST_STEP] for pos, i in enumerate(saved_ids)
+                   if LAST_STEP in state_dict["state"].get(i, {})}  # fmt: skip
+        super().load_state_dict(state_dict)
+        params = [p for g in self.param_groups for p in g["params"]]
+        for pos, value in pending.items():
+            self.state[params[pos]][LAST_STEP] = value.to(device=params[pos].device, dtype=torch.long)
 
 
 @contextlib.contextmanager
