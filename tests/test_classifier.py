@@ -79,3 +79,16 @@ def test_stats_count_empty_texts(clf):
 def test_bad_batching_arguments_are_errors(clf, kwargs):
     with pytest.raises(ValueError, match="must be >= 1"):
         list(clf.iter_proba(["x"], **kwargs))
+
+
+def test_batch_size_one_truncates_and_counts_like_batches(tiny_model_dir):
+    clf = textcnn.load(tiny_model_dir)
+    clf.max_len = 6
+    texts = ["great " * 6 + "dull " * 8, "dull", "", "great fun dull", "fun " * 6]
+    stats_one, stats_many = PredictStats(), PredictStats()
+    one = np.stack(list(clf.iter_proba(texts, batch_size=1, stats=stats_one)))
+    many = np.stack(list(clf.iter_proba(texts, batch_size=64, stats=stats_many)))
+    np.testing.assert_allclose(one, many, atol=1e-6)
+    assert (stats_one.n, stats_one.empty, stats_one.truncated) == (stats_many.n, stats_many.empty, 1) == (5, 1, 1)
+    clf.max_len = None
+    assert not np.allclose(clf.predict_proba(texts[:1], batch_size=1), one[:1], atol=1e-6)  # the cut mattered

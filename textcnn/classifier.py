@@ -197,6 +197,10 @@ class TextClassifier:
         lengths = np.fromiter((len(s) for s in ids), dtype=np.int64, count=len(ids))
         out = np.empty((len(ids), len(self.labels)), dtype=np.float32)
         with torch_threads(self.num_threads if self.device.type == "cpu" else torch.get_num_threads()):
+            if batch_size == 1:
+                self._proba_one_by_one(ids, out, stats, pad_batch)
+                yield from out
+                return
             for idx in self._batches(lengths, batch_size, max_tokens):
                 batch_ids, mask, n_truncated = pad_batch(
                     [ids[i] for i in idx], pad_id=self.tokenizer.pad_id, min_len=self.min_len, max_len=self.max_len
@@ -205,6 +209,23 @@ class TextClassifier:
                 logits = self.model(batch_ids.to(self.device), mask.to(self.device))  # (b, C)
                 out[idx] = torch.softmax(logits.float(), dim=1).cpu().numpy()
         yield from out
+
+    def _proba_one_by_one(self, ids: list[list[int]], out: np.ndarray, stats: PredictStats, pad_batch) -> None:
+        """``batch_size=1``: each text alone, in input order. Nothing is padded (except up to the widest filter), so
+        the per-text work is one small tensor and the forward; batch planning and padding cost as much as the
+        model's forward here."""
+        max_len = self.max_len
+        for i, seq in enumerate(ids):
+            if max_len is not None and len(seq) > max_len:
+                seq = seq[:max_len]
+                stats.truncated += 1
+            if len(seq) >= self.min_len:
+                batch_ids = torch.tensor([seq], dtype=torch.long)  # (1, T)
+                mask = torch.ones_like(batch_ids, dtype=torch.bool)  # (1, T)
+            else:
+                batch_ids, mask, _ = pad_batch([seq], pad_id=self.tokenizer.pad_id, min_len=self.min_len)
+            logits = self.model(batch_ids.to(self.device), mask.to(self.device))  # (1, C)
+            out[i] = torch.softmax(logits.float(), dim=1).cpu().numpy()[0]
 
     def predict_proba(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
         """Class probabilities ``(N, C)`` in the order of :attr:`labels`."""
