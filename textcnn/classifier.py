@@ -174,8 +174,13 @@ class TextClassifier:
         if chunk:
             yield from self._proba_chunk(chunk, batch_size, max_batch_tokens, stats, pad_batch)
 
-    def _batches(self, lengths: np.ndarray, batch_size: int, max_tokens: int) -> Iterator[np.ndarray]:
-        """Indices of each batch: sorted by length, at most ``batch_size`` rows and ``max_tokens`` padded positions."""
+    def _batches(self, lengths: np.ndarray, batch_size: int, max_tokens: int) -> Iterator[np.ndarray | list[int]]:
+        """Indices of each batch: sorted by length, at most ``batch_size`` rows and ``max_tokens`` padded positions.
+        With ``batch_size=1`` the texts go one by one in input order: sorting pads nothing then, and planning would
+        cost as much as the model's forward."""
+        if batch_size == 1:
+            yield from ([i] for i in range(len(lengths)))
+            return
         order = np.argsort(lengths, kind="stable")
         padded = np.maximum(np.minimum(lengths[order], self.max_len or np.iinfo(np.int64).max), self.min_len)
         start = 0
@@ -197,10 +202,6 @@ class TextClassifier:
         lengths = np.fromiter((len(s) for s in ids), dtype=np.int64, count=len(ids))
         out = np.empty((len(ids), len(self.labels)), dtype=np.float32)
         with torch_threads(self.num_threads if self.device.type == "cpu" else torch.get_num_threads()):
-            if batch_size == 1:
-                self._proba_one_by_one(ids, out, stats, pad_batch)
-                yield from out
-                return
             for idx in self._batches(lengths, batch_size, max_tokens):
                 batch_ids, mask, n_truncated = pad_batch(
                     [ids[i] for i in idx], pad_id=self.tokenizer.pad_id, min_len=self.min_len, max_len=self.max_len
@@ -209,23 +210,6 @@ class TextClassifier:
                 logits = self.model(batch_ids.to(self.device), mask.to(self.device))  # (b, C)
                 out[idx] = torch.softmax(logits.float(), dim=1).cpu().numpy()
         yield from out
-
-    def _proba_one_by_one(self, ids: list[list[int]], out: np.ndarray, stats: PredictStats, pad_batch) -> None:
-        """``batch_size=1``: each text alone, in input order. Nothing is padded (except up to the widest filter), so
-        the per-text work is one small tensor and the forward; batch planning and padding cost as much as the
-        model's forward here."""
-        max_len = self.max_len
-        for i, seq in enumerate(ids):
-            if max_len is not None and len(seq) > max_len:
-                seq = seq[:max_len]
-                stats.truncated += 1
-            if len(seq) >= self.min_len:
-                batch_ids = torch.tensor([seq], dtype=torch.long)  # (1, T)
-                mask = torch.ones_like(batch_ids, dtype=torch.bool)  # (1, T)
-            else:
-                batch_ids, mask, _ = pad_batch([seq], pad_id=self.tokenizer.pad_id, min_len=self.min_len)
-            logits = self.model(batch_ids.to(self.device), mask.to(self.device))  # (1, C)
-            out[i] = torch.softmax(logits.float(), dim=1).cpu().numpy()[0]
 
     def predict_proba(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
         """Class probabilities ``(N, C)`` in the order of :attr:`labels`."""

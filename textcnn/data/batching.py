@@ -39,11 +39,19 @@ def pad_batch(
         raise ValueError(f"min_len must be >= 0, got {min_len}")
     if max_len is not None and max_len < max(min_len, 1):
         raise ValueError(f"max_len must be >= min_len ({min_len}) and >= 1, got {max_len}")
-    if len(sequences) == 1 and (max_len is None or len(sequences[0]) <= max_len):  # one text: no numpy round trip
+    if len(sequences) == 1:  # one text (prediction with batch size 1): no numpy round trip
         seq = sequences[0]
-        ids = torch.full((1, max(len(seq), min_len)), pad_id, dtype=torch.long)  # (1, T)
+        n_truncated = int(max_len is not None and len(seq) > max_len)
+        if n_truncated:
+            seq = seq[:max_len]
+        if len(seq) >= min_len:  # nothing to pad
+            ids = torch.tensor([seq], dtype=torch.long)  # (1, T)
+            return ids, torch.ones_like(ids, dtype=torch.bool), n_truncated
+        ids = torch.full((1, min_len), pad_id, dtype=torch.long)  # (1, T)
         ids[0, : len(seq)] = torch.as_tensor(seq, dtype=torch.long)
-        return ids, ids.new_zeros(ids.shape, dtype=torch.bool).index_fill_(1, torch.arange(len(seq)), True), 0
+        mask = torch.zeros((1, min_len), dtype=torch.bool)  # (1, T)
+        mask[0, : len(seq)] = True
+        return ids, mask, n_truncated
     lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))  # (B,)
     longest = int(lengths.max(initial=0))
     cap = longest if max_len is None else min(longest, max_len)

@@ -89,8 +89,7 @@ class LazyAdadelta(torch.optim.Adadelta):
     def _catch_up(self, p: torch.Tensor, rho: float) -> None:
         """Apply every row's pending decay so that the state is what dense Adadelta would hold."""
         state = self.state[p]
-        pending = (int(state["step"]) - state.pop(LAST_STEP)).to(p.dtype)  # (rows,)
-        decay = torch.pow(torch.full_like(pending, rho), pending).view(-1, *([1] * (p.dim() - 1)))
+        decay = _decay(rho, int(state["step"]) - state.pop(LAST_STEP), p)  # (rows, 1, ...)
         state["square_avg"].mul_(decay)
         state["acc_delta"].mul_(decay)
 
@@ -110,8 +109,7 @@ class LazyAdadelta(torch.optim.Adadelta):
         state["step"] += 1
         step = int(state["step"])
         last = state[LAST_STEP]
-        missed = (step - 1 - last[rows]).to(p.dtype)  # (n,) steps each row sat out
-        decay = torch.pow(torch.full_like(missed, rho), missed).view(-1, *([1] * (p.dim() - 1)))
+        decay = _decay(rho, step - 1 - last[rows], p)  # (n, 1, ...): the steps each row sat out
         square_avg = state["square_avg"][rows].mul_(decay)  # (n, *row_shape)
         acc_delta = state["acc_delta"][rows].mul_(decay)
         square_avg.mul_(rho).addcmul_(g, g, value=1 - rho)
@@ -133,6 +131,12 @@ class LazyAdadelta(torch.optim.Adadelta):
         params = [p for g in self.param_groups for p in g["params"]]
         for pos, value in pending.items():
             self.state[params[pos]][LAST_STEP] = value.to(device=params[pos].device, dtype=torch.long)
+
+
+def _decay(rho: float, steps: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
+    """``rho ** steps`` per row, in ``p``'s dtype, shaped to broadcast over ``p``'s rows."""
+    steps = steps.to(p.dtype)
+    return torch.pow(torch.full_like(steps, rho), steps).view(-1, *([1] * (p.dim() - 1)))
 
 
 @contextlib.contextmanager

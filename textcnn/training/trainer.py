@@ -292,7 +292,8 @@ class Trainer:
         )
         with sparse_embedding_grads([self.model], self._sparse_rows()):
             for inputs, labels in bar:
-                total_loss, total_correct, seen = self._train_step(inputs, labels, total_loss, total_correct, seen)
+                loss_sum, correct, n = self._train_step(inputs, labels)
+                total_loss, total_correct, seen = total_loss + loss_sum, total_correct + correct, seen + n
                 if hasattr(bar, "set_postfix"):
                     elapsed = max(time.perf_counter() - start, 1e-9)
                     bar.set_postfix(loss=f"{total_loss / seen:.4f}", ex_per_s=f"{seen / elapsed:.0f}", refresh=False)
@@ -306,8 +307,8 @@ class Trainer:
             "lr": self.optimizer.param_groups[0]["lr"],
         }
 
-    def _train_step(self, inputs, labels: torch.Tensor, total_loss: float, total_correct: int, seen: int):
-        """One optimisation step; returns the running ``(loss sum, correct, seen)``."""
+    def _train_step(self, inputs, labels: torch.Tensor) -> tuple[float, int, int]:
+        """One optimisation step; returns the batch's ``(loss sum, correct predictions, examples)``."""
         cfg = self.config
         inputs, labels = to_device(inputs, self.device), labels.to(self.device, non_blocking=True)
         with _autocast(self.device, cfg.amp):
@@ -320,9 +321,7 @@ class Trainer:
         self.optimizer.step()
         apply_constraints(self.model)
         n = labels.shape[0]
-        total_loss += loss.item() * n
-        total_correct += int((_main_logits(output).argmax(dim=1) == labels).sum())
-        return total_loss, total_correct, seen + n
+        return loss.item() * n, int((_main_logits(output).argmax(dim=1) == labels).sum()), n
 
     def _log(self, record: dict) -> None:
         if self.out_dir is not None:
