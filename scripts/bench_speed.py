@@ -5,7 +5,11 @@ max-norm 3) on the same training texts, and predict the same texts from raw stri
 is what a typical Kim-CNN port does: whitespace split + dict lookup in Python, every sentence padded to the dataset's
 longest, ``nn.Conv2d`` over ``(B, 1, T, E)``, a shuffled ``TensorDataset`` loader. Ratios > 1 mean textcnn is faster.
 
+On a GPU (``--device cuda``) both sides run there; the reference stays fp32 with plain ``.to(device)`` copies, while
+textcnn uses its defaults there: bf16 autocast (``--no-amp`` turns it off), pinned memory and non-blocking copies.
+
 Run:  TEXTCNN_DATA=../shared/data python scripts/bench_speed.py --dataset mr --epochs 2
+      TEXTCNN_DATA=../shared/data python scripts/bench_speed.py --dataset sst2 --device cuda
 """
 
 from __future__ import annotations
@@ -58,28 +62,37 @@ class ReferencePipeline:
         return out
 
 
-def reference_train_epoch(model, pipe, texts, labels, batch_size: int, optimizer) -> float:
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def reference_train_epoch(model, pipe, texts, labels, batch_size: int, optimizer, device: torch.device) -> float:
     x = pipe.encode(texts)
     y = torch.tensor(labels)
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=batch_size, shuffle=True)
     model.train()
+    _sync(device)
     start = time.perf_counter()
     for xb, yb in loader:
+        xb, yb = xb.to(device), yb.to(device)
         loss = F.cross_entropy(model(xb), yb)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         with torch.no_grad():
             model.fc.weight.copy_(torch.renorm(model.fc.weight, 2, 0, 3.0))
+    _sync(device)
     return time.perf_counter() - start
 
 
 @torch.no_grad()
-def reference_predict(model, pipe, texts: list[str], batch_size: int) -> np.ndarray:
+def reference_predict(model, pipe, texts: list[str], batch_size: int, device: torch.device) -> np.ndarray:
     model.eval()
     out = []
     for i in range(0, len(texts), batch_size):
-        out.append(torch.softmax(model(pipe.encode(texts[i : i + batch_size])), dim=1).numpy())
+        x = pipe.encode(texts[i : i + batch_size]).to(device)
+        out.append(torch.softmax(model(x), dim=1).cpu().numpy())
     return np.concatenate(out)
 
 
@@ -94,6 +107,10 @@ def main() -> None:
     )
     parser.add_argument("--infer-n", type=int, default=2000, help="texts predicted per batch size (bs 1 uses 1/4)")
     parser.add_argument("--rounds", type=int, default=5, help="alternating inference passes per side (best kept)")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (both sides run there)")
+    parser.add_argument(
+        "--amp", action=argparse.BooleanOptionalAction, default=True, help="textcnn's bf16 autocast on CUDA"
+    )
     parser.add_argument("--json", default=None, help="also write the results to this JSON file")
     args = parser.parse_args()
 
@@ -104,12 +121,13 @@ def main() -> None:
     from textcnn.pipeline import _loader, load_splits
     from textcnn.text.tokenizers import TextTokenizer
     from textcnn.training import TrainConfig, Trainer
-    from textcnn.training.device import auto_num_threads
+    from textcnn.training.device import auto_num_threads, resolve_device
 
     torch.set_num_threads(args.threads or auto_num_threads())
+    device = resolve_device(args.device)
     config = load_config(
         None,
-        [f"data.dataset={args.dataset}", "train.progress=false", "train.device=cpu"]
+        [f"data.dataset={args.dataset}", "train.progress=false", f"train.device={device}"]
         + ([f"data.data_dir={args.data_dir}"] if args.data_dir else []),
     )
     splits = load_splits(config)
@@ -121,6 +139,9 @@ def main() -> None:
         "threads": torch.get_num_threads(),
         "load_average_at_start": os.getloadavg()[0],
         "machine": f"{platform.machine()} {platform.processor() or ''} x{torch.get_num_threads()}",
+        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
+        "textcnn_amp_bf16": bool(args.amp and device.type == "cuda"),
+        "torch": torch.__version__,
         "commit": git_commit(),
         "command": " ".join(["python", *sys.argv]),
     }
@@ -128,18 +149,20 @@ def main() -> None:
     # --- both sides, epochs interleaved so that load from other processes hits both alike
     torch.manual_seed(0)
     pipe = ReferencePipeline(texts)
-    ref = ReferenceKimCNN(len(pipe.vocab), args.embedding_dim, n_classes)
+    ref = ReferenceKimCNN(len(pipe.vocab), args.embedding_dim, n_classes).to(device)
     ref_opt = torch.optim.Adadelta(ref.parameters(), lr=1.0, rho=0.95, eps=1e-6)
     torch.manual_seed(0)
     tok = TextTokenizer.create("kim").fit(texts)
     model = KimCNN(tok.vocab_size, n_classes, args.embedding_dim, "non-static")
-    trainer = Trainer(model, TrainConfig(epochs=1, batch_size=50, progress=False, device="cpu"))
+    trainer = Trainer(model, TrainConfig(epochs=1, batch_size=50, progress=False, device=str(device), amp=args.amp))
     ref_times, ours_times = [], []
     for epoch in range(args.epochs):
-        ref_times.append(reference_train_epoch(ref, pipe, texts, labels, 50, ref_opt))
+        ref_times.append(reference_train_epoch(ref, pipe, texts, labels, 50, ref_opt, device))
+        _sync(device)
         start = time.perf_counter()
         loader, _ = _loader(tok, splits.train, config, model.min_len, shuffle=True)
         trainer._train_epoch(loader, epoch)
+        _sync(device)
         ours_times.append(time.perf_counter() - start)
     results["train"] = {
         "reference_s_per_epoch": min(ref_times),
@@ -150,13 +173,13 @@ def main() -> None:
     }
 
     # --- inference from raw text to probabilities
-    clf = TextClassifier(model, tok, splits.label_names)
+    clf = TextClassifier(model, tok, splits.label_names, device=str(device), amp=args.amp)
     pool = (texts * (1 + args.infer_n // len(texts)))[: args.infer_n]
     results["inference"] = {}
     for bs in (1, 64, 1024):
         sample = pool[: max(args.infer_n // 4, 100)] if bs == 1 else pool
         sides = {
-            "reference": lambda s=sample, b=bs: reference_predict(ref, pipe, s, b),
+            "reference": lambda s=sample, b=bs: reference_predict(ref, pipe, s, b, device),
             "textcnn": lambda s=sample, b=bs: clf.predict_proba(s, batch_size=b),
         }
         best = dict.fromkeys(sides, float("inf"))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from toy import toy_sentiment
 
 import textcnn
 from textcnn.classifier import PredictStats
@@ -92,3 +94,17 @@ def test_batch_size_one_truncates_and_counts_like_batches(tiny_model_dir):
     assert (stats_one.n, stats_one.empty, stats_one.truncated) == (stats_many.n, stats_many.empty, 1) == (5, 1, 1)
     clf.max_len = None
     assert not np.allclose(clf.predict_proba(texts[:1], batch_size=1), one[:1], atol=1e-6)  # the cut mattered
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no GPU")
+def test_cuda_prediction_matches_cpu_in_fp32_and_bf16(tiny_model_dir):
+    texts, _ = toy_sentiment(300, seed=5)
+    cpu = textcnn.load(tiny_model_dir).predict_proba(texts)
+    fp32 = textcnn.TextClassifier.from_pretrained(tiny_model_dir, device="cuda", amp=False)
+    bf16 = textcnn.TextClassifier.from_pretrained(tiny_model_dir, device="cuda")
+    np.testing.assert_allclose(fp32.predict_proba(texts, batch_size=64), cpu, atol=1e-4)
+    np.testing.assert_allclose(fp32.predict_proba(texts, batch_size=1), cpu, atol=1e-4)
+    proba = bf16.predict_proba(texts, batch_size=64)
+    assert proba.dtype == np.float32
+    np.testing.assert_allclose(proba, cpu, atol=0.03)  # bf16 keeps 8 bits of mantissa
+    assert (proba.argmax(axis=1) == cpu.argmax(axis=1)).mean() >= 0.95

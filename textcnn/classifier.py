@@ -56,6 +56,7 @@ class TextClassifier:
         config: The experiment config (dict) to store with the model.
         metrics: Metrics and reports to store with the model.
         device: Where to run prediction (``auto``, ``cpu``, ``cuda``).
+        amp: bf16 autocast when predicting on CUDA (ignored on CPU); probabilities are returned as float32.
         num_threads: Torch CPU threads while predicting (``None``: ``auto_num_threads()``).
     """
 
@@ -71,6 +72,7 @@ class TextClassifier:
         config: dict | None = None,
         metrics: dict | None = None,
         device: str = "cpu",
+        amp: bool = True,
         num_threads: int | None = None,
     ) -> None:
         from textcnn.training.device import resolve_device
@@ -85,11 +87,12 @@ class TextClassifier:
         self.config = dict(config or {})
         self.metrics = dict(metrics or {})
         self.device = resolve_device(device)
+        self.amp = amp
         self.model.to(self.device)
 
     # ------------------------------------------------------------------ persistence
     @classmethod
-    def from_pretrained(cls, path: str | Path, device: str = "cpu") -> TextClassifier:
+    def from_pretrained(cls, path: str | Path, device: str = "cpu", amp: bool = True) -> TextClassifier:
         """Load a model directory written by :meth:`save_pretrained` (or ``textcnn train``); runs no pickled code."""
         from textcnn.text.tokenizers import TextTokenizer
 
@@ -116,6 +119,7 @@ class TextClassifier:
             config=files.config,
             metrics=files.metrics,
             device=device,
+            amp=amp,
         )
 
     def save_pretrained(self, path: str | Path) -> Path:
@@ -200,15 +204,27 @@ class TextClassifier:
         stats.n += len(ids)
         stats.empty += sum(1 for seq in ids if not seq)
         lengths = np.fromiter((len(s) for s in ids), dtype=np.int64, count=len(ids))
-        out = np.empty((len(ids), len(self.labels)), dtype=np.float32)
-        with torch_threads(self.num_threads if self.device.type == "cpu" else torch.get_num_threads()):
+        cuda = self.device.type == "cuda"
+        order, probs = [], []
+        with (
+            torch_threads(self.num_threads if not cuda else torch.get_num_threads()),
+            torch.autocast(device_type=self.device.type, dtype=torch.bfloat16, enabled=self.amp and cuda),
+        ):
             for idx in self._batches(lengths, batch_size, max_tokens):
                 batch_ids, mask, n_truncated = pad_batch(
                     [ids[i] for i in idx], pad_id=self.tokenizer.pad_id, min_len=self.min_len, max_len=self.max_len
                 )
                 stats.truncated += n_truncated
-                logits = self.model(batch_ids.to(self.device), mask.to(self.device))  # (b, C)
-                out[idx] = torch.softmax(logits.float(), dim=1).cpu().numpy()
+                if cuda:  # pinned host memory: the copy runs asynchronously while the next batch is padded
+                    batch_ids, mask = batch_ids.pin_memory(), mask.pin_memory()
+                logits = self.model(  # (b, C)
+                    batch_ids.to(self.device, non_blocking=True), mask.to(self.device, non_blocking=True)
+                )
+                order.append(idx)
+                probs.append(torch.softmax(logits.float(), dim=1))  # stays on the device until the chunk ends
+        out = np.empty((len(ids), len(self.labels)), dtype=np.float32)
+        if probs:  # one copy (and one wait for the device) per chunk, not per batch
+            out[np.concatenate(order)] = torch.cat(probs).cpu().numpy()
         yield from out
 
     def predict_proba(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:

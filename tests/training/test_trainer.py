@@ -157,13 +157,19 @@ def _bag_of_words(seed: int = 0) -> tuple[DataLoader, nn.Module]:
     return DataLoader(TensorDataset(ids, labels), batch_size=20, shuffle=True), model
 
 
-def test_adadelta_trains_embeddings_sparsely_with_the_dense_result():
+_DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no GPU"))]
+
+
+@pytest.mark.parametrize("device", _DEVICES)
+def test_adadelta_trains_embeddings_sparsely_with_the_dense_result(device):
     sparse_grads = []
     results = []
     for grad_clip in (None, 1e9):  # gradient clipping needs dense gradients; 1e9 never clips
         loader, model = _bag_of_words()
         model[0].weight.register_hook(lambda grad: sparse_grads.append(grad.is_sparse))
-        config = _config(optimizer="adadelta", lr=1.0, rho=0.95, eps=1e-6, grad_clip=grad_clip, epochs=3)
+        config = _config(
+            optimizer="adadelta", lr=1.0, rho=0.95, eps=1e-6, grad_clip=grad_clip, epochs=3, device=device, amp=False
+        )
         Trainer(model, config, label_names=["a", "b"]).fit(loader)
         assert not model[0].sparse  # switched back after training
         results.append(model.state_dict())
@@ -171,3 +177,18 @@ def test_adadelta_trains_embeddings_sparsely_with_the_dense_result():
     assert not torch.equal(results[0]["0.weight"], _bag_of_words()[1].state_dict()["0.weight"])
     for key, value in results[0].items():
         torch.testing.assert_close(value, results[1][key], rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no GPU")
+def test_cuda_training_matches_cpu_and_learns_with_bf16():
+    """fp32 on the GPU follows the CPU run (same seed, same batches); bf16 autocast (the default there) still learns."""
+    losses = {}
+    for device, amp in (("cpu", False), ("cuda", False), ("cuda", True)):
+        train, dev = _loaders()
+        model = _model()
+        result = Trainer(model, _config(device=device, amp=amp), label_names=["a", "b"]).fit(train, dev)
+        losses[device, amp] = [h["train_loss"] for h in result.history]
+        assert next(model.parameters()).device.type == device
+        assert evaluate_model(model, dev, ["a", "b"], device=device, amp=amp)["accuracy"] > 0.9
+    assert losses["cuda", False] == pytest.approx(losses["cpu", False], rel=1e-3)
+    assert losses["cuda", True] == pytest.approx(losses["cpu", False], rel=0.05)

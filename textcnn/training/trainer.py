@@ -84,6 +84,9 @@ def classification_loss(output, labels: torch.Tensor, aux_weight: float = 0.3) -
     return F.cross_entropy(output.float(), labels)
 
 
+_POSTFIX_EVERY = 20  # steps between progress-bar loss updates (each one reads the loss from the device)
+
+
 def _main_logits(output) -> torch.Tensor:
     return output[0] if isinstance(output, tuple) else output
 
@@ -111,10 +114,10 @@ def predict_logits(
     for inputs, labels in loader:
         with _autocast(device, amp):
             out = _main_logits(call_model(model, to_device(inputs, device)))
-        all_logits.append(out.float().cpu())
+        all_logits.append(out.float())  # stays on the device: one copy at the end, no host sync per batch
         if labels is not None:
             all_labels.append(labels)
-    logits = torch.cat(all_logits) if all_logits else torch.empty(0, 0)
+    logits = torch.cat(all_logits).cpu() if all_logits else torch.empty(0, 0)
     return logits, (torch.cat(all_labels) if all_labels else None)
 
 
@@ -283,7 +286,9 @@ class Trainer:
         # the global generator, which made results depend on whether progress bars were shown.
         torch.manual_seed(cfg.seed * 100_003 + epoch)
         batches = iter(loader)
-        total_loss, total_correct, seen, start = 0.0, 0, 0, time.perf_counter()
+        # loss and correct counts are summed on the device and read once per epoch (and at progress updates):
+        # reading them every step would make the host wait for the GPU at every batch
+        total_loss, total_correct, seen, start = torch.zeros((), device=self.device), 0, 0, time.perf_counter()
         bar = _progress(
             batches,
             len(loader) if hasattr(loader, "__len__") else None,
@@ -291,24 +296,26 @@ class Trainer:
             cfg.progress,
         )
         with sparse_embedding_grads([self.model], self._sparse_rows()):
-            for inputs, labels in bar:
+            for step, (inputs, labels) in enumerate(bar):
                 loss_sum, correct, n = self._train_step(inputs, labels)
                 total_loss, total_correct, seen = total_loss + loss_sum, total_correct + correct, seen + n
-                if hasattr(bar, "set_postfix"):
+                if hasattr(bar, "set_postfix") and step % _POSTFIX_EVERY == 0:
                     elapsed = max(time.perf_counter() - start, 1e-9)
-                    bar.set_postfix(loss=f"{total_loss / seen:.4f}", ex_per_s=f"{seen / elapsed:.0f}", refresh=False)
+                    loss_now = float(total_loss) / seen
+                    bar.set_postfix(loss=f"{loss_now:.4f}", ex_per_s=f"{seen / elapsed:.0f}", refresh=False)
         seconds = time.perf_counter() - start
         return {
             "epoch": epoch + 1,
-            "train_loss": total_loss / max(seen, 1),
-            "train_accuracy": total_correct / max(seen, 1),
+            "train_loss": float(total_loss) / max(seen, 1),
+            "train_accuracy": int(total_correct) / max(seen, 1),
             "seconds": seconds,
             "examples_per_s": seen / max(seconds, 1e-9),
             "lr": self.optimizer.param_groups[0]["lr"],
         }
 
-    def _train_step(self, inputs, labels: torch.Tensor) -> tuple[float, int, int]:
-        """One optimisation step; returns the batch's ``(loss sum, correct predictions, examples)``."""
+    def _train_step(self, inputs, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, int]:
+        """One optimisation step; returns the batch's ``(loss sum, correct predictions, examples)``, the first two
+        as 0-d tensors on the device (not read here, so that the step does not wait for the GPU)."""
         cfg = self.config
         inputs, labels = to_device(inputs, self.device), labels.to(self.device, non_blocking=True)
         with _autocast(self.device, cfg.amp):
@@ -321,7 +328,7 @@ class Trainer:
         self.optimizer.step()
         apply_constraints(self.model)
         n = labels.shape[0]
-        return loss.item() * n, int((_main_logits(output).argmax(dim=1) == labels).sum()), n
+        return loss.detach() * n, (_main_logits(output).argmax(dim=1) == labels).sum(), n
 
     def _log(self, record: dict) -> None:
         if self.out_dir is not None:
