@@ -13,10 +13,10 @@ def _batches(steps: int, vocab: int, seed: int = 0) -> list[torch.Tensor]:
     return [torch.randint(0, vocab // 2, (4, 3), generator=g) for _ in range(steps)]
 
 
-def _train(sparse: bool, optimizer_cls, steps: int = 30, state_dict_at: int | None = None):
+def _train(sparse: bool, optimizer_cls, steps: int = 30, state_dict_at: int | None = None, device: str = "cpu"):
     torch.manual_seed(0)
-    table = nn.Embedding(40, 6, padding_idx=0, sparse=sparse)
-    head = nn.Linear(6, 3)
+    table = nn.Embedding(40, 6, padding_idx=0, sparse=sparse).to(device)
+    head = nn.Linear(6, 3).to(device)
     params = list(table.parameters()) + list(head.parameters())
     opt = optimizer_cls(params, lr=1.0, rho=0.95, eps=1e-6)
     for i, ids in enumerate(_batches(steps, 40)):
@@ -24,17 +24,20 @@ def _train(sparse: bool, optimizer_cls, steps: int = 30, state_dict_at: int | No
             saved = opt.state_dict()
             opt = optimizer_cls(params, lr=1.0, rho=0.95, eps=1e-6)
             opt.load_state_dict(saved)
-        loss = head(table(ids).mean(dim=1)).logsumexp(dim=1).mean()
+        loss = head(table(ids.to(device)).mean(dim=1)).logsumexp(dim=1).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
     return table.weight.detach(), head.weight.detach(), opt
 
 
-def test_lazy_sparse_matches_dense_adadelta():
-    dense_w, dense_h, dense_opt = _train(False, torch.optim.Adadelta)
-    lazy_w, lazy_h, lazy_opt = _train(True, LazyAdadelta)
-    assert not torch.equal(dense_w, _train(False, torch.optim.Adadelta, steps=1)[0])  # training moved the table
+@pytest.mark.parametrize(
+    "device", ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no GPU"))]
+)
+def test_lazy_sparse_matches_dense_adadelta(device):
+    dense_w, dense_h, dense_opt = _train(False, torch.optim.Adadelta, device=device)
+    lazy_w, lazy_h, lazy_opt = _train(True, LazyAdadelta, device=device)
+    assert not torch.equal(dense_w, _train(False, torch.optim.Adadelta, steps=1, device=device)[0])  # it trained
     torch.testing.assert_close(lazy_w, dense_w, rtol=1e-5, atol=1e-6)
     torch.testing.assert_close(lazy_h, dense_h, rtol=1e-5, atol=1e-6)
     # The lazy state, caught up, is the dense state.

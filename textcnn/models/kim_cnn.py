@@ -142,7 +142,8 @@ class KimCNN(nn.Module):
             x = torch.cat([x, self.embedding_static(input_ids)], dim=2)  # (B, T, 2E)
         x = x.transpose(1, 2)  # (B, E', T)
         starts_valid = None
-        if mask is not None and not bool(mask.all()):
+        # Reading mask.all() on a GPU would make the host wait for the device at every batch: mask there always.
+        if mask is not None and (mask.device.type != "cpu" or not bool(mask.all())):
             # Window j of a width-w filter covers tokens j-w+1 .. j; it takes part in the max iff it starts before
             # the text's end (start < length), i.e. it overlaps a real token. One mask serves every width.
             widest = max(self.filter_widths)
