@@ -39,6 +39,10 @@ class PredictStats:
     replaced: int = 0
 
 
+#: Batches of at least this many padded tokens are copied to a GPU from pinned memory, asynchronously; pinning a
+#: small batch costs more than the copy it speeds up.
+PIN_MIN_TOKENS = 2**14
+
 #: Largest padded batch (rows x tokens) :meth:`TextClassifier.iter_proba` builds; a longer text gets a batch alone.
 MAX_BATCH_TOKENS = 2**15
 
@@ -216,11 +220,13 @@ class TextClassifier:
                     [ids[i] for i in idx], pad_id=self.tokenizer.pad_id, min_len=self.min_len, max_len=self.max_len
                 )
                 stats.truncated += n_truncated
-                if cuda:  # pinned host memory: the copy runs asynchronously while the next batch is padded
-                    batch_ids, mask = batch_ids.pin_memory(), mask.pin_memory()
-                logits = self.model(  # (b, C)
-                    batch_ids.to(self.device, non_blocking=True), mask.to(self.device, non_blocking=True)
-                )
+                if cuda:
+                    mask = None if bool(mask.all()) else mask  # see drop_full_mask
+                    if batch_ids.numel() >= PIN_MIN_TOKENS:  # the copy runs while the next batch is padded
+                        batch_ids, mask = batch_ids.pin_memory(), mask if mask is None else mask.pin_memory()
+                    batch_ids = batch_ids.to(self.device, non_blocking=True)
+                    mask = mask if mask is None else mask.to(self.device, non_blocking=True)
+                logits = self.model(batch_ids, mask)  # (b, C)
                 order.append(idx)
                 probs.append(torch.softmax(logits.float(), dim=1))  # stays on the device until the chunk ends
         out = np.empty((len(ids), len(self.labels)), dtype=np.float32)

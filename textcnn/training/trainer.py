@@ -21,7 +21,7 @@ from torch.nn import functional as F
 
 from textcnn.layers import apply_constraints
 from textcnn.training.config import TrainConfig
-from textcnn.training.device import call_model, resolve_device, to_device, torch_threads
+from textcnn.training.device import call_model, drop_full_mask, resolve_device, to_device, torch_threads
 from textcnn.training.io import atomic_write, atomic_write_text
 from textcnn.training.metrics import classification_metrics
 from textcnn.training.optim import LazyAdadelta, sparse_embedding_grads
@@ -113,7 +113,7 @@ def predict_logits(
     all_logits, all_labels = [], []
     for inputs, labels in loader:
         with _autocast(device, amp):
-            out = _main_logits(call_model(model, to_device(inputs, device)))
+            out = _main_logits(call_model(model, to_device(drop_full_mask(inputs, device), device)))
         all_logits.append(out.float())  # stays on the device: one copy at the end, no host sync per batch
         if labels is not None:
             all_labels.append(labels)
@@ -320,7 +320,8 @@ class Trainer:
         """One optimisation step; returns the batch's ``(loss sum, correct predictions, examples)``, the first two
         as 0-d tensors on the device (not read here, so that the step does not wait for the GPU)."""
         cfg = self.config
-        inputs, labels = to_device(inputs, self.device), labels.to(self.device, non_blocking=True)
+        inputs = to_device(drop_full_mask(inputs, self.device), self.device)
+        labels = labels.to(self.device, non_blocking=True)
         with _autocast(self.device, cfg.amp):
             output = call_model(self._forward, inputs)
         loss = classification_loss(output, labels, cfg.aux_weight)
