@@ -43,6 +43,9 @@ class PredictStats:
 #: small batch costs more than the copy it speeds up.
 PIN_MIN_TOKENS = 2**14
 
+#: Texts encoded, sorted and predicted together by :meth:`TextClassifier.iter_proba` (bounds its memory).
+CHUNK_SIZE = 8192
+
 #: Largest padded batch (rows x tokens) :meth:`TextClassifier.iter_proba` builds; a longer text gets a batch alone.
 MAX_BATCH_TOKENS = 2**15
 
@@ -154,7 +157,7 @@ class TextClassifier:
         self,
         texts: Iterable[str],
         batch_size: int = 256,
-        chunk_size: int = 8192,
+        chunk_size: int = CHUNK_SIZE,
         stats: PredictStats | None = None,
         max_batch_tokens: int = MAX_BATCH_TOKENS,
     ) -> Iterator[np.ndarray]:
@@ -165,6 +168,14 @@ class TextClassifier:
         alone, so one huge line cannot make its whole batch huge) and yielded back in input order. Memory is bounded
         by the chunk's texts plus one batch, whatever the number of texts.
         """
+        for block in self._iter_blocks(texts, batch_size, chunk_size, stats, max_batch_tokens):
+            yield from block
+
+    def _iter_blocks(
+        self, texts: Iterable[str], batch_size: int, chunk_size: int, stats: PredictStats | None, max_batch_tokens: int
+    ) -> Iterator[np.ndarray]:
+        """The probabilities of each chunk of texts, ``(chunk, C)``: one array per chunk, so that the per-text cost is
+        numpy's, not a generator's (resuming a generator costs more than a short text's share of a batch)."""
         from textcnn.data.batching import pad_batch
 
         if batch_size < 1 or chunk_size < 1 or max_batch_tokens < 1:
@@ -178,10 +189,10 @@ class TextClassifier:
         for text in texts:
             chunk.append(text)
             if len(chunk) >= chunk_size:
-                yield from self._proba_chunk(chunk, batch_size, max_batch_tokens, stats, pad_batch)
+                yield self._proba_chunk(chunk, batch_size, max_batch_tokens, stats, pad_batch)
                 chunk = []
         if chunk:
-            yield from self._proba_chunk(chunk, batch_size, max_batch_tokens, stats, pad_batch)
+            yield self._proba_chunk(chunk, batch_size, max_batch_tokens, stats, pad_batch)
 
     def _batches(self, lengths: np.ndarray, batch_size: int, max_tokens: int) -> Iterator[np.ndarray | list[int]]:
         """Indices of each batch: sorted by length, at most ``batch_size`` rows and ``max_tokens`` padded positions.
@@ -204,7 +215,7 @@ class TextClassifier:
     @torch.inference_mode()
     def _proba_chunk(
         self, texts: list[str], batch_size: int, max_tokens: int, stats: PredictStats, pad_batch
-    ) -> Iterator[np.ndarray]:
+    ) -> np.ndarray:
         ids = self.encode(texts)
         stats.n += len(ids)
         stats.empty += sum(1 for seq in ids if not seq)
@@ -232,12 +243,12 @@ class TextClassifier:
         out = np.empty((len(ids), len(self.labels)), dtype=np.float32)
         if probs:  # one copy (and one wait for the device) per chunk, not per batch
             out[np.concatenate(order)] = torch.cat(probs).cpu().numpy()
-        yield from out
+        return out
 
     def predict_proba(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
         """Class probabilities ``(N, C)`` in the order of :attr:`labels`."""
-        rows = list(self.iter_proba(texts, batch_size=batch_size))
-        return np.stack(rows) if rows else np.zeros((0, len(self.labels)), dtype=np.float32)
+        blocks = list(self._iter_blocks(texts, batch_size, CHUNK_SIZE, None, MAX_BATCH_TOKENS))
+        return np.concatenate(blocks) if blocks else np.zeros((0, len(self.labels)), dtype=np.float32)
 
     def predict(self, texts: Sequence[str], batch_size: int = 256) -> list[str]:
         """The most probable label name of each text."""
