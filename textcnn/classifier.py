@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from textcnn.model_dir import build_model, read_model_dir, save_model_dir
-from textcnn.training.device import torch_threads
+from textcnn.training.device import drop_full_mask, to_device, torch_threads
 
 
 @dataclass
@@ -231,13 +231,13 @@ class TextClassifier:
                     [ids[i] for i in idx], pad_id=self.tokenizer.pad_id, min_len=self.min_len, max_len=self.max_len
                 )
                 stats.truncated += n_truncated
+                inputs = {"input_ids": batch_ids, "mask": mask}
                 if cuda:
-                    mask = None if bool(mask.all()) else mask  # see drop_full_mask
+                    inputs = drop_full_mask(inputs, self.device)
                     if batch_ids.numel() >= PIN_MIN_TOKENS:  # the copy runs while the next batch is padded
-                        batch_ids, mask = batch_ids.pin_memory(), mask if mask is None else mask.pin_memory()
-                    batch_ids = batch_ids.to(self.device, non_blocking=True)
-                    mask = mask if mask is None else mask.to(self.device, non_blocking=True)
-                logits = self.model(batch_ids, mask)  # (b, C)
+                        inputs = {k: v.pin_memory() for k, v in inputs.items()}
+                    inputs = to_device(inputs, self.device)
+                logits = self.model(inputs["input_ids"], inputs.get("mask"))  # (b, C)
                 order.append(idx)
                 probs.append(torch.softmax(logits.float(), dim=1))  # stays on the device until the chunk ends
         out = np.empty((len(ids), len(self.labels)), dtype=np.float32)
