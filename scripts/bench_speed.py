@@ -175,7 +175,9 @@ def main() -> None:
 
     # --- inference from raw text to probabilities
     clf = TextClassifier(model, tok, splits.label_names, device=str(device))
-    clf_bf16 = TextClassifier(model, tok, splits.label_names, device=str(device), amp=True)
+    clf_bf16 = None  # bf16 prediction is a third side on a GPU only (autocast is off on CPU)
+    if device.type == "cuda":
+        clf_bf16 = TextClassifier(model, tok, splits.label_names, device=str(device), amp=True)
     pool = (texts * (1 + args.infer_n // len(texts)))[: args.infer_n]
     results["inference"] = {}
     for bs in (1, 64, 1024):
@@ -184,7 +186,7 @@ def main() -> None:
             "reference": lambda s=sample, b=bs: reference_predict(ref, pipe, s, b, device),
             "textcnn": lambda s=sample, b=bs: clf.predict_proba(s, batch_size=b),
         }
-        if device.type == "cuda":
+        if clf_bf16 is not None:
             sides["textcnn_bf16"] = lambda s=sample, b=bs: clf_bf16.predict_proba(s, batch_size=b)
         best = dict.fromkeys(sides, float("inf"))
         for _ in range(args.rounds):  # alternate the sides, so that load from other processes hits both alike
