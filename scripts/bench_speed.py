@@ -114,10 +114,10 @@ def main() -> None:
     args = parser.parse_args()
 
     from textcnn.bench.results import git_commit
-    from textcnn.classifier import TextClassifier
-    from textcnn.config import load_config
+    from textcnn.classify.classifier import TextClassifier
+    from textcnn.classify.config import load_config
+    from textcnn.classify.train import _loader, load_splits
     from textcnn.models.kim_cnn import KimCNN
-    from textcnn.pipeline import _loader, load_splits
     from textcnn.text.tokenizers import TextTokenizer
     from textcnn.training import TrainConfig, Trainer
     from textcnn.training.device import auto_num_threads, resolve_device

@@ -45,8 +45,8 @@ def main(argv: list[str] | None = None) -> dict:
     args = build_parser().parse_args(argv)
     import torch
 
+    from textcnn.classify.image import train_image_classifier
     from textcnn.data.mnist import MNIST_MEAN, MNIST_STD, load_mnist
-    from textcnn.image_pipeline import train_image_classifier
     from textcnn.training import TrainConfig
 
     torch.set_num_threads(args.threads)

@@ -53,8 +53,8 @@ def main(argv: list[str] | None = None) -> dict:
     import torch
 
     import textcnn.models.xo_net  # noqa: F401  (registers xo_net)
+    from textcnn.classify.image import train_image_classifier
     from textcnn.data.xo import XO_LABELS, make_xo_images
-    from textcnn.image_pipeline import train_image_classifier
     from textcnn.training import TrainConfig
 
     torch.set_num_threads(args.threads)

@@ -33,8 +33,8 @@ def toy_files(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory, toy_files) -> Path:
     """A small trained model directory (trained once per test session)."""
-    from textcnn.config import load_config
-    from textcnn.pipeline import train_text_classifier
+    from textcnn.classify.config import load_config
+    from textcnn.classify.train import train_text_classifier
 
     config = load_config(
         None,

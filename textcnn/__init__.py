@@ -8,11 +8,11 @@ __all__ = ["TextCNNClassifier", "TextClassifier", "create_model", "list_models",
 def __getattr__(name: str):
     """Import the public API lazily, so `import textcnn` (and the CLI's --help) stays fast."""
     if name == "TextCNNClassifier":
-        from textcnn.sklearn_api import TextCNNClassifier
+        from textcnn.classify.sklearn import TextCNNClassifier
 
         return TextCNNClassifier
     if name in ("TextClassifier", "load"):
-        from textcnn import classifier
+        from textcnn.classify import classifier
 
         return getattr(classifier, name)
     if name in ("create_model", "list_models"):

@@ -10,7 +10,7 @@ import pytest
 from textcnn.bench import configs
 from textcnn.bench.results import BenchRun, append_record, git_commit, read_results, run_key
 from textcnn.bench.runner import plan_runs, quick_plan, run_benchmark
-from textcnn.config import from_dict, load_config
+from textcnn.classify.config import from_dict, load_config
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs" / "kim"
 

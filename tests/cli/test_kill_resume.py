@@ -124,7 +124,7 @@ def test_a_malicious_checkpoint_is_refused_on_resume_without_running_it(kim_file
 @pytest.mark.slow  # subprocesses
 def test_kill_9_during_predict_leaves_the_old_output_or_a_complete_one(tiny_model_dir, tmp_path):
     import textcnn
-    from textcnn.predict import predict_files
+    from textcnn.classify.predict import predict_files
 
     texts = ["superb film", "a dull plot", "", "great fun", "boring"]
     order = [(i * 7 + i // 3) % len(texts) for i in range(60_000)]

@@ -18,8 +18,23 @@ def _run(args, **kw):
 def test_train_with_flags_then_evaluate_and_predict(toy_files, tmp_path):
     out = tmp_path / "run"
     sets = [x for o in TINY_OVERRIDES for x in ("--set", o)]
-    result = _run(["train", "--dataset", "file", "--train-file", toy_files["train"], "--dev-file", toy_files["dev"],
-                   "--test-file", toy_files["test"], "--out", out, "--quiet", *sets])
+    result = _run(
+        [
+            "train",
+            "--dataset",
+            "file",
+            "--train-file",
+            toy_files["train"],
+            "--dev-file",
+            toy_files["dev"],
+            "--test-file",
+            toy_files["test"],
+            "--out",
+            out,
+            "--quiet",
+            *sets,
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "test accuracy" in result.output
     evaluated = _run(["evaluate", out, "--file", toy_files["test"]])
@@ -34,8 +49,16 @@ def test_train_with_flags_then_evaluate_and_predict(toy_files, tmp_path):
     result = _run(["predict", out, inputs, "-o", predictions, "--top-k", "2", "--all-probs"])
     assert result.exit_code == 0, result.output
     rows = predictions.read_text(encoding="utf-8").splitlines()
-    assert rows[0].split("\t") == ["label", "probability", "top1_label", "top1_probability", "top2_label",
-                                   "top2_probability", "p_neg", "p_pos"]
+    assert rows[0].split("\t") == [
+        "label",
+        "probability",
+        "top1_label",
+        "top1_probability",
+        "top2_label",
+        "top2_probability",
+        "p_neg",
+        "p_pos",
+    ]
     assert len(rows) == 1 + len(lines)
     assert rows[1].split("\t")[0] == "pos" and rows[4].split("\t")[0] == "neg"
     assert "predicted 7 lines (3 without any token" in result.output  # "", "   ", and non-ASCII for kim
@@ -91,12 +114,22 @@ def test_undecodable_training_bytes_are_reported_or_refused_with_strict(tmp_path
     lines[7] = b"pos\tgreat \x81\x8d film"  # 0x81 and 0x8D are undefined in cp1252 and invalid UTF-8
     train = tmp_path / "train.tsv"
     train.write_bytes(b"\n".join(lines) + b"\n")
-    base = ["train", "--dataset", "file", "--train-file", train, "--quiet",
-            *[x for o in TINY_OVERRIDES for x in ("--set", o)], "--set", "train.epochs=1"]
+    base = [
+        "train",
+        "--dataset",
+        "file",
+        "--train-file",
+        train,
+        "--quiet",
+        *[x for o in TINY_OVERRIDES for x in ("--set", o)],
+        "--set",
+        "train.epochs=1",
+    ]
     lenient = _run([*base, "--out", tmp_path / "a"])
     assert lenient.exit_code == 0, lenient.output
     assert "warning: " in lenient.output and "1 line(s) hold bytes that are neither UTF-8 nor cp1252 (first: 8)" in (
-        lenient.output)
+        lenient.output
+    )
     strict = _run([*base, "--out", tmp_path / "b", "--strict"])
     assert strict.exit_code != 0
     assert "train.tsv: 1 line(s) hold bytes" in strict.output and "refused (data.strict)" in strict.output

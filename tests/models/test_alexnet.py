@@ -6,7 +6,7 @@ from torch import nn
 
 from textcnn.layers import conv_params, count_parameters
 from textcnn.models import create_model
-from textcnn.summary import summarize
+from textcnn.models.summary import summarize
 
 # (row name, output shape as C x H x W, parameters) down the network, as on the lecture slide.
 LECTURE_TABLE = [

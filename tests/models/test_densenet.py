@@ -5,7 +5,7 @@ import torch
 
 from textcnn.layers import DenseBlock, Transition, count_parameters
 from textcnn.models import create_model
-from textcnn.summary import summarize
+from textcnn.models.summary import summarize
 
 TORCHVISION_PARAMS = {"densenet121": 7_978_856, "densenet169": 14_149_480, "densenet201": 20_013_928}
 

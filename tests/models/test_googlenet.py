@@ -7,7 +7,7 @@ from torch import nn
 from textcnn.layers import count_parameters
 from textcnn.models import create_model
 from textcnn.models.googlenet import GoogLeNet, GoogLeNetOutputs
-from textcnn.summary import summarize
+from textcnn.models.summary import summarize
 
 # Output sizes of the paper's Table 1 (C x H x W) for a 224x224x3 input.
 TABLE_1 = {

@@ -8,7 +8,7 @@ from textcnn.data.mnist import load_mnist, mnist_dataset
 from textcnn.layers import count_parameters
 from textcnn.models import create_model
 from textcnn.models.lenet import LeNet5, lenet5
-from textcnn.summary import summarize
+from textcnn.models.summary import summarize
 
 LENET_SHAPES = {
     "features.c1": (6, 28, 28),

@@ -6,7 +6,7 @@ import torch
 from textcnn.layers import BasicBlock, Bottleneck, count_parameters
 from textcnn.models import create_model
 from textcnn.models.resnet import ResNet
-from textcnn.summary import summarize
+from textcnn.models.summary import summarize
 
 TORCHVISION_PARAMS = {
     "resnet18": 11_689_512,

@@ -8,8 +8,8 @@ from torch import nn
 
 from textcnn.layers import conv_params, count_parameters
 from textcnn.models import create_model
+from textcnn.models.summary import summarize, summary_totals
 from textcnn.models.vgg import CFGS, make_features
-from textcnn.summary import summarize, summary_totals
 
 # torchvision's num_params for each builder (1000 classes); the *_bn convolutions keep their biases.
 TORCHVISION_PARAMS = {

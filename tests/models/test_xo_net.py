@@ -6,8 +6,8 @@ import pytest
 import torch
 
 import textcnn.models.xo_net  # noqa: F401  (registers xo_net until textcnn.models imports it)
+from textcnn.classify.image import fit_image_classifier
 from textcnn.data.xo import XO_LABELS, make_xo_images
-from textcnn.image_pipeline import fit_image_classifier
 from textcnn.models import create_model, get_model_entry
 from textcnn.models.xo_net import XONet, lecture_filter
 from textcnn.training import TrainConfig

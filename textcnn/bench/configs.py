@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import re
 
-from textcnn.config import ExperimentConfig, apply_override, from_dict
+from textcnn.classify.config import ExperimentConfig, apply_override, from_dict
 
 KIM_DATASETS = ("mr", "sst1", "sst2", "subj", "trec", "cr", "mpqa")
 LONG_DATASETS = ("20ng", "ag_news")

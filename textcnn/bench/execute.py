@@ -1,4 +1,4 @@
-"""One benchmark run: a Kim CNN through :func:`textcnn.pipeline.train_text_classifier` (with in-domain word2vec
+"""One benchmark run: a Kim CNN through :func:`textcnn.classify.train.train_text_classifier` (with in-domain word2vec
 trained on the fold's training split when asked), or a baseline on the same ``load_dataset`` splits."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def _w2v_vectors(run: BenchRun, config, out_dir: Path) -> tuple[str, float]:
     """Train (or reuse) in-domain word2vec on the fold's training texts; ``(path, seconds spent training)``."""
     import hashlib
 
-    from textcnn.pipeline import load_splits
+    from textcnn.classify.train import load_splits
     from textcnn.text.word2vec import train_word2vec
 
     dim = w2v_dim(run.vectors)
@@ -51,7 +51,7 @@ def _w2v_vectors(run: BenchRun, config, out_dir: Path) -> tuple[str, float]:
 
 
 def _run_cnn(run: BenchRun, data_dir: str | None, out_dir: Path, keep_models: bool) -> dict:
-    from textcnn.pipeline import train_text_classifier
+    from textcnn.classify.train import train_text_classifier
 
     options = dict(run.options)
     vectors = None if run.mode == "rand" else run.vectors
@@ -104,7 +104,7 @@ def _split_sizes(messages: list[str]) -> dict[str, int]:
 
 def _run_baseline(run: BenchRun, data_dir: str | None) -> dict:
     from textcnn.bench.baselines import run_baseline
-    from textcnn.pipeline import load_splits
+    from textcnn.classify.train import load_splits
 
     config = build_config(run.dataset, "rand", fold=run.fold, seed=run.seed, vectors=None,
                           options=dict(run.options), data_dir=data_dir)  # fmt: skip

@@ -91,7 +91,7 @@ def run_cmd(datasets, methods, modes, vectors, folds, seeds, overrides, jobs, qu
     from pathlib import Path
 
     from textcnn.bench import plan_runs, quick_plan, read_results, render_report, run_benchmark
-    from textcnn.training.io import atomic_write_text
+    from textcnn.utils.io import atomic_write_text
 
     if quick:
         datasets_given = click.get_current_context().get_parameter_source("datasets")
@@ -133,7 +133,7 @@ def table_cmd(results, output, folds):
     from pathlib import Path
 
     from textcnn.bench import read_results, render_report
-    from textcnn.training.io import atomic_write_text
+    from textcnn.utils.io import atomic_write_text
 
     if not Path(results).is_file():
         raise ValueError(f"results file not found: {results}")

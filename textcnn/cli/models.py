@@ -1,4 +1,4 @@
-"""``textcnn list-models`` and ``textcnn summary``: thin shells over the model registry and textcnn.summary."""
+"""``textcnn list-models`` and ``textcnn summary``: thin shells over the model registry and textcnn.models.summary."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from textcnn.cli._common import friendly_errors
 def _parse_input_size(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple[int, ...] | None:
     if value is None:
         return None
-    from textcnn.summary import parse_input_size
+    from textcnn.models.summary import parse_input_size
 
     try:
         return parse_input_size(value)
@@ -60,6 +60,6 @@ def summary(model_name: str, input_size: tuple[int, ...] | None, num_classes: in
     summarised instantly). Activations in parentheses are not new memory (in-place layers, views, and blocks whose
     values their layers already hold).
     """
-    from textcnn.summary import format_summary, summarize_model
+    from textcnn.models.summary import format_summary, summarize_model
 
     click.echo(format_summary(summarize_model(model_name, input_size=input_size, num_classes=num_classes)))

@@ -38,7 +38,7 @@ def predict(model_dir, inputs, output, fmt, top_k, all_probs, column, input_form
     Lines that are not UTF-8 are decoded as cp1252, else with replacement characters, and counted. A summary goes
     to standard error. With -o, the file appears only when complete.
     """
-    from textcnn.predict import predict_files
+    from textcnn.classify.predict import predict_files
 
     stats = predict_files(
         model_dir,

@@ -94,8 +94,8 @@ def train(
 
       textcnn train --dataset mr --mode non-static --vectors glove-6b-50d --out runs/mr
     """
-    from textcnn.config import load_config
-    from textcnn.pipeline import cross_validate, train_text_classifier
+    from textcnn.classify.config import load_config
+    from textcnn.classify.train import cross_validate, train_text_classifier
 
     flags = {
         "data.dataset": dataset,

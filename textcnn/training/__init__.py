@@ -1,4 +1,4 @@
-"""Training: one generic trainer, metrics, atomic writes."""
+"""Training: one generic trainer, its callbacks, metrics and optimisers."""
 
 from textcnn.training.config import TrainConfig
 from textcnn.training.metrics import classification_metrics, format_metrics

@@ -1,4 +1,4 @@
-"""The training configuration (one dataclass; YAML in and out through textcnn.config)."""
+"""The training configuration (one dataclass; YAML in and out through textcnn.classify.config)."""
 
 from __future__ import annotations
 

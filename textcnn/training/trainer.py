@@ -22,9 +22,9 @@ from torch.nn import functional as F
 from textcnn.layers import apply_constraints
 from textcnn.training.config import TrainConfig
 from textcnn.training.device import call_model, drop_full_mask, resolve_device, to_device, torch_threads
-from textcnn.training.io import atomic_write, atomic_write_text
 from textcnn.training.metrics import classification_metrics
 from textcnn.training.optim import LazyAdadelta, sparse_embedding_grads
+from textcnn.utils.io import atomic_write, atomic_write_text
 
 CHECKPOINT_NAME = "checkpoint.pt"
 #: tqdm's ``disable``: ``None`` shows bars only on a terminal (tests set ``False`` to force them on).

@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import textcnn
-from textcnn.classifier import PredictStats
+from textcnn.classify.classifier import PredictStats
+from textcnn.classify.predict import _read_txt_lines, predict_files
 from textcnn.data.files import read_texts
-from textcnn.predict import _read_txt_lines, predict_files
 
 
 @pytest.fixture(scope="module")

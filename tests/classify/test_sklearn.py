@@ -42,8 +42,12 @@ def test_same_random_state_same_predictions(data):
 
 def test_in_pipeline_cross_val_and_grid_search(data):
     texts, labels = data
-    pipe = Pipeline([("lower", FunctionTransformer(lambda xs: [x.lower() for x in xs])),
-                     ("cnn", TextCNNClassifier(**{**FAST, "epochs": 2}))])
+    pipe = Pipeline(
+        [
+            ("lower", FunctionTransformer(lambda xs: [x.lower() for x in xs])),
+            ("cnn", TextCNNClassifier(**{**FAST, "epochs": 2})),
+        ]
+    )
     scores = cross_val_score(pipe, texts, labels, cv=2)
     assert scores.shape == (2,) and scores.min() > 0.6
     grid = GridSearchCV(TextCNNClassifier(**{**FAST, "epochs": 2}), {"num_filters": [4, 8]}, cv=2)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from textcnn.config import ExperimentConfig, from_dict, load_config
+from textcnn.classify.config import ExperimentConfig, from_dict, load_config
 
-CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").rglob("*.yaml"))
+CONFIGS = sorted((Path(__file__).resolve().parents[2] / "configs").rglob("*.yaml"))
 
 
 def test_every_dataset_and_mode_has_a_valid_config():
@@ -29,8 +29,16 @@ def test_round_trip_through_yaml(tmp_path):
 
 
 def test_overrides_parse_yaml_values():
-    config = load_config(None, ["data.dataset=trec", "model.filter_widths=[2,3]", "model.max_norm=null",
-                                "train.lr=0.5", "data.options.fine=true"])
+    config = load_config(
+        None,
+        [
+            "data.dataset=trec",
+            "model.filter_widths=[2,3]",
+            "model.max_norm=null",
+            "train.lr=0.5",
+            "data.options.fine=true",
+        ],
+    )
     assert config.model.filter_widths == [2, 3]
     assert config.model.max_norm is None
     assert config.train.lr == 0.5

@@ -5,7 +5,7 @@ files read the same). Nothing else ends a line: a lone CR, NEL (U+0085), LINE SE
 bytes stay inside their line, so the output always has exactly one row per ``\n``-terminated input line (plus one
 for a last line without ``\n``). A UTF-8 byte-order mark at the start of the file is dropped. Each line is decoded
 as UTF-8, else cp1252 (as the training files are read), else UTF-8 with U+FFFD replacement characters; lines that
-were not valid UTF-8 are counted in :class:`~textcnn.classifier.PredictStats`.
+were not valid UTF-8 are counted in :class:`~textcnn.classify.classifier.PredictStats`.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from typing import TextIO
 
 import numpy as np
 
-from textcnn.classifier import PredictStats, TextClassifier
-from textcnn.training.io import fsync_dir, new_file_mode
+from textcnn.classify.classifier import PredictStats, TextClassifier
+from textcnn.utils.io import fsync_dir, new_file_mode
 
 FORMATS = ("tsv", "csv", "jsonl")
 _STDOUT_PATHS = ("/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
@@ -66,7 +66,8 @@ def iter_input_texts(
 
 def _read_txt_lines(name: str, stats: PredictStats) -> Iterator[str]:
     """The lines :func:`~textcnn.data.files.read_texts` yields for a ``txt`` input (same split, same decoding),
-    counting those that were not valid UTF-8 (``tests/test_predict.py`` checks both readers agree on any bytes)."""
+    counting those that were not valid UTF-8 (``tests/classify/test_predict.py`` checks both readers agree on
+    any bytes)."""
     from textcnn.data.encoding import decode_line
     from textcnn.data.files import _open_binary
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-import textcnn.training.io
-from textcnn.training.io import atomic_write, atomic_write_json, atomic_write_text, new_file_mode
+import textcnn.utils.io
+from textcnn.utils.io import atomic_write, atomic_write_json, atomic_write_text, new_file_mode
 
 # A writer that announces itself, then writes 1 MiB chunks slowly (flushed, so the bytes reach the temporary file)
 # until it is killed; it would write 512 MiB if nobody stopped it.
@@ -82,7 +82,7 @@ def test_sigkill_while_writing_leaves_the_old_file_or_nothing(tmp_path, old_cont
     if old_content is not None:
         target.write_bytes(old_content)
     proc = subprocess.Popen(
-        [sys.executable, "-c", _SLOW_WRITER, str(target), textcnn.training.io.__file__],
+        [sys.executable, "-c", _SLOW_WRITER, str(target), textcnn.utils.io.__file__],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

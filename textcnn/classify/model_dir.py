@@ -30,7 +30,7 @@ import torch
 import yaml
 from torch import nn
 
-from textcnn.training.io import atomic_write, atomic_write_json, atomic_write_text
+from textcnn.utils.io import atomic_write, atomic_write_json, atomic_write_text
 
 FORMAT_NAME = "textcnn-model"
 FORMAT_VERSION = 1

@@ -9,7 +9,7 @@ import pytest
 import torch
 from sklearn.datasets import load_digits
 
-from textcnn.image_pipeline import (
+from textcnn.classify.image import (
     METRICS_NAME,
     WEIGHTS_NAME,
     fit_image_classifier,

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from textcnn.model_dir import build_model, read_model_dir, save_model_dir
+from textcnn.classify.model_dir import build_model, read_model_dir, save_model_dir
 from textcnn.training.device import drop_full_mask, to_device, torch_threads
 
 
@@ -28,7 +28,7 @@ class PredictStats:
         empty: Texts without any token (predicted from the bias alone).
         truncated: Texts cut to the model's ``max_len``.
         not_utf8: Input lines that were not valid UTF-8 (decoded as cp1252, else with U+FFFD replacement
-            characters); counted by :func:`textcnn.predict.predict_files`.
+            characters); counted by :func:`textcnn.classify.predict.predict_files`.
         replaced: Input lines that hold U+FFFD replacement characters after decoding.
     """
 
@@ -131,7 +131,7 @@ class TextClassifier:
         )
 
     def save_pretrained(self, path: str | Path) -> Path:
-        """Write the model directory (atomically; see :mod:`textcnn.model_dir`)."""
+        """Write the model directory (atomically; see :mod:`textcnn.classify.model_dir`)."""
         return save_model_dir(
             path,
             self.model,

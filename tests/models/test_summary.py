@@ -1,4 +1,4 @@
-"""textcnn.summary: per-layer rows from forward hooks, totals, rendering, and registered-model summaries."""
+"""textcnn.models.summary: per-layer rows from forward hooks, totals, rendering, and registered-model summaries."""
 
 import pytest
 import torch
@@ -6,7 +6,7 @@ from torch import nn
 
 from textcnn.layers import ConvNormAct, count_parameters
 from textcnn.models import create_model, get_model_entry, list_models
-from textcnn.summary import (
+from textcnn.models.summary import (
     LayerRow,
     format_summary,
     parse_input_size,

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 import textcnn
-from textcnn.model_dir import META_FILE, TOKENIZER_FILE, WEIGHTS_FILE, read_model_dir
+from textcnn.classify.model_dir import META_FILE, TOKENIZER_FILE, WEIGHTS_FILE, read_model_dir
 
 
 class _MaliciousPayload:

@@ -23,7 +23,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from textcnn.layers import count_parameters
 from textcnn.models import create_model, get_model_entry
 from textcnn.training import TrainConfig, Trainer, evaluate_model
-from textcnn.training.io import atomic_write, atomic_write_json
+from textcnn.utils.io import atomic_write, atomic_write_json
 
 __all__ = [
     "METRICS_NAME",

@@ -94,7 +94,7 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
     def _config(self):
-        from textcnn.config import (
+        from textcnn.classify.config import (
             DataConfig,
             EmbeddingConfig,
             ExperimentConfig,
@@ -107,12 +107,24 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
             data=DataConfig(dataset="file", train_file="<fit>", max_len=self.max_len),
             tokenizer=TokenizerConfig(kind=self.tokenizer, lowercase=self.lowercase, min_count=self.min_count),
             embeddings=EmbeddingConfig(vectors=self.vectors),
-            model=ModelConfig(mode=self.mode, embedding_dim=self.embedding_dim,
-                              filter_widths=[int(w) for w in self.filter_widths], num_filters=self.num_filters,
-                              dropout=self.dropout, max_norm=self.max_norm),
-            train=TrainConfig(epochs=self.epochs, batch_size=self.batch_size, optimizer=self.optimizer, lr=self.lr,
-                              early_stopping=self.early_stopping, seed=self.random_state, device=self.device,
-                              progress=self.verbose),
+            model=ModelConfig(
+                mode=self.mode,
+                embedding_dim=self.embedding_dim,
+                filter_widths=[int(w) for w in self.filter_widths],
+                num_filters=self.num_filters,
+                dropout=self.dropout,
+                max_norm=self.max_norm,
+            ),
+            train=TrainConfig(
+                epochs=self.epochs,
+                batch_size=self.batch_size,
+                optimizer=self.optimizer,
+                lr=self.lr,
+                early_stopping=self.early_stopping,
+                seed=self.random_state,
+                device=self.device,
+                progress=self.verbose,
+            ),
         )
         config.validate()
         return config
@@ -121,8 +133,8 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         """Fit the tokenizer, vocabulary and CNN on ``X`` (texts) and ``y`` (labels); returns ``self``."""
         from sklearn.model_selection import train_test_split
 
+        from textcnn.classify.train import _seed_everything, fit_text_model
         from textcnn.data.splits import TextSplit
-        from textcnn.pipeline import _seed_everything, fit_text_model
 
         texts = _check_texts(X)
         y = np.asarray(y)
@@ -140,18 +152,26 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         if self.dev_fraction and len(texts) >= 20:
             counts = np.bincount(encoded)
             stratify = encoded if counts.min() >= 2 else None
-            train_idx, dev_idx = train_test_split(idx, test_size=self.dev_fraction, random_state=self.random_state,
-                                                  stratify=stratify)
+            train_idx, dev_idx = train_test_split(
+                idx, test_size=self.dev_fraction, random_state=self.random_state, stratify=stratify
+            )
             dev = TextSplit([texts[i] for i in dev_idx], [int(encoded[i]) for i in dev_idx])
         else:
             train_idx = idx
         train = TextSplit([texts[i] for i in train_idx], [int(encoded[i]) for i in train_idx])
         names = [str(c) for c in self.classes_]
         fitted = fit_text_model(config, train, dev, names, echo=print if self.verbose else None)
-        from textcnn.classifier import TextClassifier
+        from textcnn.classify.classifier import TextClassifier
 
-        self.classifier_ = TextClassifier(fitted.model, fitted.tokenizer, names, model_kwargs=fitted.model_kwargs,
-                                          max_len=self.max_len, config=config.to_dict(), device=self.device)
+        self.classifier_ = TextClassifier(
+            fitted.model,
+            fitted.tokenizer,
+            names,
+            model_kwargs=fitted.model_kwargs,
+            max_len=self.max_len,
+            config=config.to_dict(),
+            device=self.device,
+        )
         self.n_features_in_ = 1
         return self
 

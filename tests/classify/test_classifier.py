@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from toy import toy_sentiment
 
 import textcnn
-from textcnn.classifier import PredictStats
+from textcnn.classify.classifier import PredictStats
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from textcnn.classifier import TextClassifier
-from textcnn.config import ExperimentConfig
-from textcnn.model_dir import META_FILE
-from textcnn.training.io import atomic_write_json
+from textcnn.classify.classifier import TextClassifier
+from textcnn.classify.config import ExperimentConfig
+from textcnn.classify.model_dir import META_FILE
+from textcnn.utils.io import atomic_write_json
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +188,7 @@ def train_text_classifier(
     Args:
         config: A validated experiment config.
         out_dir: The run/model folder. While training it holds ``checkpoint.pt`` (for ``resume``) and
-            ``train_log.jsonl``; at the end the model files (see :mod:`textcnn.model_dir`).
+            ``train_log.jsonl``; at the end the model files (see :mod:`textcnn.classify.model_dir`).
         resume: Continue an interrupted run from ``out_dir/checkpoint.pt``.
         echo: Where progress messages go (``print``; the CLI passes ``click.echo``; ``None`` silences them).
 

@@ -1,0 +1,1 @@
+"""Generic helpers with no knowledge of models or text: atomic writes, YAML dataclass configs, markdown tables."""
