@@ -1,9 +1,13 @@
 """LazyAdadelta against torch.optim.Adadelta, and the sparse-gradient switch for embedding tables."""
 
+import ast
+import inspect
+
 import pytest
 import torch
 from torch import nn
 
+from textcnn.training import optim
 from textcnn.training.optim import LAST_STEP, LazyAdadelta, sparse_embedding_grads
 
 
@@ -45,6 +49,77 @@ def test_lazy_sparse_matches_dense_adadelta(device):
     lazy_opt._catch_up(p_lazy, 0.95)
     for key in ("square_avg", "acc_delta"):
         torch.testing.assert_close(lazy_opt.state[p_lazy][key], dense_opt.state[p_dense][key], rtol=1e-5, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("options", "dtype"),
+    [
+        ({"weight_decay": 0.05}, torch.float32),
+        ({"weight_decay": 0.05, "maximize": True, "foreach": True}, torch.float32),
+        ({"weight_decay": 0.05}, torch.complex64),
+        ({"lr": torch.tensor(0.5)}, torch.float64),
+    ],
+)
+def test_dense_step_matches_adadelta(options, dtype):
+    torch.manual_seed(0)
+    ref = [nn.Parameter(torch.randn(7, 5, dtype=dtype)), nn.Parameter(torch.randn(3, dtype=dtype))]
+    lazy = [nn.Parameter(p.detach().clone()) for p in ref]
+    opt_ref = torch.optim.Adadelta(ref, rho=0.9, eps=1e-6, **options)
+    opt_lazy = LazyAdadelta(lazy, rho=0.9, eps=1e-6, **options)
+    for step in range(8):
+        for a, b in zip(ref, lazy, strict=True):
+            a.grad = None if step == 3 and a.dim() == 1 else torch.randn_like(a)  # one step without a gradient
+            b.grad = None if a.grad is None else a.grad.clone()
+        opt_ref.step()
+        opt_lazy.step()
+    for a, b in zip(ref, lazy, strict=True):
+        torch.testing.assert_close(b, a)
+        for key in ("step", "square_avg", "acc_delta"):
+            torch.testing.assert_close(opt_lazy.state[b][key], opt_ref.state[a][key])
+    assert opt_lazy.state_dict()["state"].keys() == opt_ref.state_dict()["state"].keys()
+
+
+def test_optim_uses_no_private_torch_name():
+    """Private torch names (``torch.optim.optimizer._get_scalar_dtype``, ``Adadelta._init_group``, ...) and the
+    modules behind torch's optimiser classes (``torch.optim.adadelta.adadelta``) change without notice between
+    releases: the module uses public ones only."""
+    tree = ast.parse(inspect.getsource(optim))
+    own = {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    internal_modules = {torch.optim.Optimizer.__module__, torch.optim.Adadelta.__module__}
+    torch_names = set()
+
+    def private(name: str) -> bool:
+        return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+    def dotted(node: ast.expr) -> str:
+        return f"{dotted(node.value)}.{node.attr}" if isinstance(node, ast.Attribute) else getattr(node, "id", "?")
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "torch":
+                    assert not any(map(private, alias.name.split("."))), alias.name
+                    assert alias.name not in internal_modules, alias.name
+                    torch_names.add((alias.asname or alias.name).split(".")[0])
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "torch":
+            assert not any(map(private, node.module.split("."))) and node.module not in internal_modules, node.module
+            for alias in node.names:
+                assert not private(alias.name), f"from {node.module} import {alias.name}"
+                assert f"{node.module}.{alias.name}" not in internal_modules, f"from {node.module} import {alias.name}"
+                torch_names.add(alias.asname or alias.name)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and dotted(node) in internal_modules:
+            raise AssertionError(f"line {node.lineno}: {dotted(node)}")
+        if isinstance(node, ast.Attribute) and private(node.attr):
+            # torch.x._y, or self._y / super()._y / cls._y reaching a private method inherited from torch
+            base = node.value
+            while isinstance(base, ast.Attribute):
+                base = base.value
+            from_torch = isinstance(base, ast.Name) and base.id in torch_names
+            assert not from_torch and node.attr in own, f"line {node.lineno}: private name {node.attr}"
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in {"getattr", "hasattr"}:
+            names = [a.value for a in node.args[1:2] if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            assert not any(map(private, names)), f"line {node.lineno}: {node.func.id}(..., {names})"
 
 
 def test_lazy_state_survives_state_dict_round_trip():

@@ -17,8 +17,6 @@ from collections.abc import Iterable, Iterator
 
 import torch
 from torch import nn
-from torch.optim import adadelta as _torch_adadelta
-from torch.optim.optimizer import _get_scalar_dtype
 
 LAST_STEP = "last_step"
 
@@ -26,10 +24,12 @@ LAST_STEP = "last_step"
 class LazyAdadelta(torch.optim.Adadelta):
     """:class:`torch.optim.Adadelta` (same arguments) that also accepts sparse gradients and updates only their rows.
 
-    Dense gradients take torch's functional Adadelta unchanged. For a parameter with a sparse gradient, the step of
-    each row's last update is kept in its state (``"last_step"``, int64) and the accumulator decay of the steps a
-    row missed is applied when the row is next updated, or to the whole table before a dense update. The pending
-    decay uses the group's current ``rho``.
+    Dense gradients get torch's Adadelta update, written here with public tensor ops only (the same ops in the same
+    order as torch's single-tensor loop, so the same results; the ``foreach`` option is accepted and ignored, and
+    ``differentiable`` has no effect, as the step runs without autograd). For a parameter with a sparse gradient,
+    the step of each row's last update is kept in its state (``"last_step"``, int64) and the accumulator decay of
+    the steps a row missed is applied when the row is next updated, or to the whole table before a dense update.
+    The pending decay uses the group's current ``rho``.
 
     Raises:
         ValueError: A sparse gradient with ``weight_decay != 0`` (decay would touch every row at every step), or one
@@ -64,27 +64,35 @@ class LazyAdadelta(torch.optim.Adadelta):
         return loss
 
     def _dense_update(self, group: dict, params: list[torch.Tensor]) -> None:
-        """torch's Adadelta update of ``params`` (what ``torch.optim.Adadelta.step`` does for one group)."""
-        params_with_grad, grads, square_avgs, acc_deltas, state_steps = [], [], [], [], []
-        has_complex = self._init_group(
-            {**group, "params": params}, params_with_grad, grads, square_avgs, acc_deltas, state_steps
-        )
-        _torch_adadelta.adadelta(
-            params_with_grad,
-            grads,
-            square_avgs,
-            acc_deltas,
-            state_steps,
-            lr=group["lr"],
-            rho=group["rho"],
-            eps=group["eps"],
-            weight_decay=group["weight_decay"],
-            foreach=group["foreach"],
-            maximize=group["maximize"],
-            differentiable=group["differentiable"],
-            capturable=group["capturable"],
-            has_complex=has_complex,
-        )
+        """Adadelta's update of ``params`` (what ``torch.optim.Adadelta.step`` does for one group)."""
+        lr, rho, eps, weight_decay = float(group["lr"]), group["rho"], group["eps"], group["weight_decay"]
+        for p in params:
+            state = self._state_of(p, group)
+            state["step"] += 1
+            grad = -p.grad if group["maximize"] else p.grad
+            if weight_decay != 0:
+                grad = grad.add(p, alpha=weight_decay)
+            square_avg, acc_delta = state["square_avg"], state["acc_delta"]
+            if torch.is_complex(p):
+                square_avg, acc_delta, grad = (torch.view_as_real(t) for t in (square_avg, acc_delta, grad))
+            square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho)
+            std = square_avg.add(eps).sqrt_()
+            delta = acc_delta.add(eps).sqrt_().div_(std).mul_(grad)
+            acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho)
+            if torch.is_complex(p):
+                delta = torch.view_as_complex(delta)
+            p.add_(delta, alpha=-lr)
+
+    def _state_of(self, p: torch.Tensor, group: dict) -> dict:
+        """``p``'s state, created as ``torch.optim.Adadelta`` creates it (step count, float; both accumulators zero)."""
+        state = self.state[p]
+        if len(state) == 0:
+            scalar_dtype = torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
+            device = p.device if group["capturable"] else None
+            state["step"] = torch.zeros((), dtype=scalar_dtype, device=device)
+            state["square_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+            state["acc_delta"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+        return state
 
     def _catch_up(self, p: torch.Tensor, rho: float) -> None:
         """Apply every row's pending decay so that the state is what dense Adadelta would hold."""
@@ -99,11 +107,7 @@ class LazyAdadelta(torch.optim.Adadelta):
             grad = -grad
         grad = grad.coalesce()
         rows, g = grad.indices()[0], grad.values()  # (n,), (n, *row_shape)
-        state = self.state[p]
-        if len(state) == 0:
-            state["step"] = torch.zeros((), dtype=_get_scalar_dtype())
-            state["square_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-            state["acc_delta"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+        state = self._state_of(p, group)
         if LAST_STEP not in state:
             state[LAST_STEP] = torch.full((p.shape[0],), int(state["step"]), dtype=torch.long, device=p.device)
         state["step"] += 1
