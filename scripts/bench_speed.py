@@ -114,9 +114,10 @@ def main() -> None:
     args = parser.parse_args()
 
     from textcnn.bench.results import git_commit
+    from textcnn.classify.build import text_loader
     from textcnn.classify.classifier import TextClassifier
     from textcnn.classify.config import load_config
-    from textcnn.classify.train import _loader, load_splits
+    from textcnn.classify.train import load_splits
     from textcnn.models.kim_cnn import KimCNN
     from textcnn.text.tokenizers import TextTokenizer
     from textcnn.training import TrainConfig, Trainer
@@ -155,14 +156,15 @@ def main() -> None:
     model = KimCNN(tok.vocab_size, n_classes, args.embedding_dim, "non-static")
     trainer = Trainer(model, TrainConfig(epochs=1, batch_size=50, progress=False, device=str(device), amp=args.amp))
     # Both sides tokenize once, before the timed epochs (as a training run does), and build batches in the epoch.
-    loader, _ = _loader(tok, splits.train, config, model.min_len, shuffle=True)
+    loader, _ = text_loader(tok, splits.train, config, model.min_len, shuffle=True)
     ref_x, ref_y = pipe.encode(texts), torch.tensor(labels)
     ref_times, ours_times = [], []
     for epoch in range(args.epochs):
         ref_times.append(reference_train_epoch(ref, ref_x, ref_y, 50, ref_opt, device))
         _sync(device)
         start = time.perf_counter()
-        trainer._train_epoch(loader, epoch)
+        trainer.state.epoch = epoch
+        trainer.train_epoch(loader)
         _sync(device)
         ours_times.append(time.perf_counter() - start)
     results["train"] = {

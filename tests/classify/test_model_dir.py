@@ -96,7 +96,7 @@ def test_weights_that_do_not_match_the_config_are_refused_before_allocating(mode
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"model_kwargs.evil": 1}, r"cannot rebuild model 'kim_cnn' from its kwargs: .*unexpected keyword .*'evil'"),
+        ({"model_kwargs.evil": 1}, r"cannot rebuild model 'kim_cnn' from its kwargs: .*has no argument 'evil'"),
         ({"model_name": "no_such_model"}, r"cannot rebuild model 'no_such_model' from its kwargs: unknown model"),
         ({"model_kwargs.mode": "telepathic"}, r"cannot rebuild model 'kim_cnn' from its kwargs: mode must be one of"),
         ({"labels": ["neg", "pos", "meh"]}, r"textcnn.json lists 3 labels but the model gives outputs of shape \(1, 2"),
@@ -237,7 +237,7 @@ def test_metadata_cannot_point_outside_the_folder(tiny_model_dir, tmp_path):
     assert not [p for p in opened if outside.resolve() in p.parents or p == Path("/etc/passwd")]
     # nor can model_kwargs or the model name smuggle in a path
     _edit_meta(inside, **{"model_kwargs.vectors": "../../outside/secret.txt"})
-    with pytest.raises(ValueError, match="unexpected keyword argument 'vectors'"):
+    with pytest.raises(ValueError, match="has no argument 'vectors'"):
         textcnn.load(inside)
     _edit_meta(inside, model_name="../../outside/secret")
     with pytest.raises(ValueError, match=r"unknown model '../../outside/secret'"):

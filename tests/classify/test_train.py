@@ -10,7 +10,8 @@ from toy import TINY_OVERRIDES
 
 import textcnn
 from textcnn.classify.config import load_config
-from textcnn.classify.train import cross_validate, evaluate_model_dir, train_text_classifier
+from textcnn.classify.evaluate import evaluate_model_dir
+from textcnn.classify.train import cross_validate, train_text_classifier
 
 
 def test_model_directory_is_complete_and_self_describing(tiny_model_dir):

@@ -100,7 +100,7 @@ def test_resume_gives_the_same_result_as_an_uninterrupted_run(tmp_path):
     with pytest.raises(_Interrupt):
         Trainer(_model(), config, ["a", "b"], out_dir=tmp_path / "run").fit(_DyingLoader(train, 3), dev)
     saved = torch.load(tmp_path / "run" / CHECKPOINT_NAME, weights_only=True)
-    assert saved["epoch"] == 3
+    assert saved["state"]["epoch"] == 3
     resumed = _model(seed=99)  # different init: everything must come from the checkpoint
     train, dev = _loaders()
     res = Trainer(resumed, config, ["a", "b"], out_dir=tmp_path / "run").fit(train, dev, resume=True)
@@ -137,11 +137,11 @@ def test_config_rejects_bad_values(field, value):
 
 
 def test_progress_bars_do_not_change_the_result(monkeypatch):
-    import textcnn.training.trainer as trainer_module
+    import textcnn.training.callbacks as callbacks_module
 
     losses = []
     for shown in (False, True):
-        monkeypatch.setattr(trainer_module, "PROGRESS_DISABLE", not shown)
+        monkeypatch.setattr(callbacks_module, "PROGRESS_DISABLE", not shown)
         train, dev = _loaders()
         history = Trainer(_model(), _config(progress=True), ["a", "b"]).fit(train, dev).history
         losses.append([h["train_loss"] for h in history])

@@ -11,7 +11,8 @@ from __future__ import annotations
 import copy
 import re
 
-from textcnn.classify.config import ExperimentConfig, apply_override, from_dict
+from textcnn.classify.config import ExperimentConfig, from_dict
+from textcnn.utils.config import apply_override, set_dotted
 
 KIM_DATASETS = ("mr", "sst1", "sst2", "subj", "trec", "cr", "mpqa")
 LONG_DATASETS = ("20ng", "ag_news")
@@ -37,14 +38,7 @@ _KIM_TRAIN = {
     "seed": 0,
     "device": "auto",
 }
-_KIM_MODEL = {
-    "name": "kim_cnn",
-    "embedding_dim": 300,
-    "filter_widths": [3, 4, 5],
-    "num_filters": 100,
-    "dropout": 0.5,
-    "max_norm": 3.0,
-}
+_KIM_MODEL = {"name": "kim_cnn"}  # the builder's defaults are Kim's settings
 
 
 def kim_config_dict(dataset: str, mode: str) -> dict:
@@ -139,11 +133,7 @@ def build_config(
     config = kim_config_dict(dataset, mode)
     config["train"].update(num_threads=1, progress=False, device="cpu")
     for key, value in options.items():
-        node = config
-        *parents, last = key.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[last] = value
+        set_dotted(config, key, value)
     config["data"].update(dataset=dataset, fold=fold, data_dir=data_dir)
     config["train"]["seed"] = seed
     config.setdefault("embeddings", {})["vectors"] = vectors if mode != "rand" else None

@@ -16,7 +16,8 @@ import torch
 from torch import nn
 
 from textcnn.classify.model_dir import build_model, read_model_dir, save_model_dir
-from textcnn.training.device import drop_full_mask, to_device, torch_threads
+from textcnn.data.batching import text_inputs
+from textcnn.training.device import to_device, torch_threads
 
 
 @dataclass
@@ -231,9 +232,8 @@ class TextClassifier:
                     [ids[i] for i in idx], pad_id=self.tokenizer.pad_id, min_len=self.min_len, max_len=self.max_len
                 )
                 stats.truncated += n_truncated
-                inputs = {"input_ids": batch_ids, "mask": mask}
+                inputs = text_inputs(batch_ids, mask)
                 if cuda:
-                    inputs = drop_full_mask(inputs, self.device)
                     if batch_ids.numel() >= PIN_MIN_TOKENS:  # the copy runs while the next batch is padded
                         inputs = {k: v.pin_memory() for k, v in inputs.items()}
                     inputs = to_device(inputs, self.device)

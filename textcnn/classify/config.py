@@ -1,20 +1,25 @@
 """Experiment configuration: one dataclass per component, composed into :class:`ExperimentConfig`.
 
 YAML in (``yaml.safe_load`` only) and out; unknown keys and wrong types are errors that name the dotted key.
-Dotted overrides (``--set model.mode=static``) are parsed as YAML scalars.
+Dotted overrides (``--set model.num_filters=50``) are parsed as YAML scalars. Each section's defaults live in one
+place: the data and embedding sections here, the tokenizer's in :class:`textcnn.text.tokenizers.TokenizerConfig`,
+training's in :class:`textcnn.training.config.TrainConfig`, and a model's in its registered builder (see
+:class:`ModelConfig`).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import types
-import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 
+from textcnn.text.tokenizers import TokenizerConfig
 from textcnn.training.config import TrainConfig
+from textcnn.utils.config import apply_override, check_type, dataclass_from_dict, dataclass_to_dict, read_yaml_mapping
+
+#: Builder arguments of a text model that come from the data and the tokenizer, never from the config.
+DATA_ARGUMENTS = ("vocab_size", "num_classes", "pad_index", "unk_index")
 
 
 @dataclass
@@ -68,37 +73,6 @@ class DataConfig:
 
 
 @dataclass
-class TokenizerConfig:
-    """How text becomes token ids (the tokenizer and its vocabulary are saved with the model).
-
-    Attributes:
-        kind: ``kim`` (Kim's regex cleaner), ``whitespace`` (pre-tokenized text), ``char``, ``wordpiece``, ``bpe``
-            or ``unigram``.
-        lowercase: Lower-case text (Kim: yes, except TREC).
-        min_count: Words seen fewer times in the training split map to ``<unk>``.
-        max_size: Keep at most this many words (most frequent first); ``None`` keeps all.
-        vocab_size: Vocabulary size of the subword kinds.
-    """
-
-    kind: str = "kim"
-    lowercase: bool = True
-    min_count: int = 1
-    max_size: int | None = None
-    vocab_size: int = 8000
-
-    def validate(self) -> None:
-        kinds = ("kim", "whitespace", "char", "wordpiece", "bpe", "unigram")
-        if self.kind not in kinds:
-            raise ValueError(f"tokenizer.kind must be one of {', '.join(kinds)}, got {self.kind!r}")
-        if self.min_count < 1:
-            raise ValueError(f"tokenizer.min_count must be >= 1, got {self.min_count}")
-        if self.max_size is not None and self.max_size < 1:
-            raise ValueError(f"tokenizer.max_size must be >= 1 or null, got {self.max_size}")
-        if self.vocab_size < 3:
-            raise ValueError(f"tokenizer.vocab_size must be >= 3, got {self.vocab_size}")
-
-
-@dataclass
 class EmbeddingConfig:
     """Pretrained word vectors (needed by the ``static``, ``non-static`` and ``multichannel`` modes).
 
@@ -126,54 +100,82 @@ class EmbeddingConfig:
 
 @dataclass
 class ModelConfig:
-    """The text model and its keyword arguments (see :class:`textcnn.models.kim_cnn.KimCNN`).
+    """The model: a registered text model's name and the builder arguments set for it.
+
+    In YAML the section is flat: ``model: {name: kim_cnn, num_filters: 50, max_norm: null}``. Every key besides
+    ``name`` must be an argument of the registered builder (``textcnn list-models --task text``); an argument that
+    is not set takes the builder's default (defaults live in the builder alone), and ``null`` is passed on as
+    ``None``. The arguments that come from the data (:data:`DATA_ARGUMENTS`) cannot be set.
 
     Attributes:
-        name: Registered text model (``textcnn list-models --task text``).
-        mode: ``rand``, ``static``, ``non-static`` or ``multichannel``.
-        embedding_dim: Embedding size; taken from the vectors when pretrained vectors are used.
-        filter_widths: n-gram widths of the parallel convolutions.
-        num_filters: Feature maps per width.
-        dropout: Dropout before the output layer.
-        max_norm: l2 max-norm of the output weight rows; ``null`` disables it.
-        act_layer: Activation after each convolution.
+        name: Registered text model.
+        args: The arguments set, by name (not set = absent).
     """
 
     name: str = "kim_cnn"
-    mode: str = "rand"
-    embedding_dim: int = 300
-    filter_widths: list[int] = field(default_factory=lambda: [3, 4, 5])
-    num_filters: int = 100
-    dropout: float = 0.5
-    max_norm: float | None = 3.0
-    act_layer: str = "relu"
+    args: dict = field(default_factory=dict)
 
-    def validate(self) -> None:
-        modes = ("rand", "static", "non-static", "multichannel")
-        if self.mode not in modes:
-            raise ValueError(f"model.mode must be one of {', '.join(modes)}, got {self.mode!r}")
-        if self.embedding_dim < 1:
-            raise ValueError(f"model.embedding_dim must be >= 1, got {self.embedding_dim}")
-        if not self.filter_widths or min(self.filter_widths) < 1:
-            raise ValueError(f"model.filter_widths must be positive widths, got {self.filter_widths}")
-        if self.num_filters < 1:
-            raise ValueError(f"model.num_filters must be >= 1, got {self.num_filters}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"model.dropout must be in [0, 1), got {self.dropout}")
-        if self.max_norm is not None and self.max_norm <= 0:
-            raise ValueError(f"model.max_norm must be > 0 or null, got {self.max_norm}")
+    @classmethod
+    def from_mapping(cls, data: dict, prefix: str = "model.") -> ModelConfig:
+        """Read the flat section, checking names and types against the builder's signature."""
+        from textcnn.models import get_model_entry
 
-    def model_kwargs(self) -> dict:
-        """Keyword arguments for ``create_model(name, ...)`` (vocabulary and classes are added by the caller)."""
-        return {
-            "mode": self.mode,
-            "embedding_dim": self.embedding_dim,
-            "filter_widths": list(self.filter_widths),
-            "num_filters": self.num_filters,
-            "dropout": self.dropout,
-            "max_norm": self.max_norm,
-            "act_layer": self.act_layer,
-        }
+        args = dict(data)
+        name = args.pop("name", cls.name)
+        if not isinstance(name, str):
+            raise ValueError(f"config key {prefix}name must be a model name, got {name!r}")
+        try:
+            entry = get_model_entry(name)
+        except ValueError as exc:
+            raise ValueError(f"{prefix}name: {exc}") from None
+        if entry.task != "text":
+            raise ValueError(f"{prefix}name: {name!r} is an {entry.task} model; choose a text model")
+        valid = sorted(set(entry.arguments()) - set(DATA_ARGUMENTS))
+        hints = entry.type_hints()
+        for key in args:
+            if key in DATA_ARGUMENTS:
+                raise ValueError(f"config key {prefix}{key} is set from the data and the tokenizer, not the config")
+            if key not in valid:
+                raise ValueError(
+                    f"unknown config key {prefix + key!r}: model {name!r} has no such argument; its arguments: "
+                    f"{', '.join(valid)}"
+                )
+        checked = {k: check_type(v, hints.get(k, object), prefix + k) for k, v in args.items()}
+        return cls(name, checked)
+
+    def to_mapping(self) -> dict:
+        return {"name": self.name, **{k: list(v) if isinstance(v, tuple) else v for k, v in self.args.items()}}
+
+    def resolved(self) -> dict:
+        """Every configurable argument: the builder's defaults updated with the arguments set."""
+        from textcnn.models import get_model_entry
+
+        defaults = get_model_entry(self.name).defaults()
+        merged = {k: v for k, v in defaults.items() if k not in DATA_ARGUMENTS} | self.args
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in merged.items()}
+
+    def with_args(self, **args) -> ModelConfig:
+        """A copy with more arguments set."""
+        return replace(self, args={**self.args, **args})
+
+    def build_probe(self):
+        """The model built on PyTorch's ``meta`` device with a two-token vocabulary and two classes (allocates
+        nothing): the builder checks its own arguments, and the workflow reads the model's declared needs.
+
+        Raises:
+            ValueError: The builder's own message, prefixed with ``model``.
+        """
+        import torch
+
+        from textcnn.models import create_model, get_model_entry
+
+        data = {"vocab_size": 2, "num_classes": 2, "pad_index": 0, "unk_index": 1}
+        taken = {k: v for k, v in data.items() if k in get_model_entry(self.name).arguments()}
+        try:
+            with torch.device("meta"):
+                return create_model(self.name, **taken, **self.args)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"model: {exc}") from None
 
 
 @dataclass
@@ -187,95 +189,36 @@ class ExperimentConfig:
     train: TrainConfig = field(default_factory=TrainConfig)
 
     def validate(self) -> None:
-        """Check every component and the rules between them; raise ``ValueError`` naming the key."""
-        for part in (self.data, self.tokenizer, self.embeddings, self.model, self.train):
+        """Check every component and the rules between them; raise ``ValueError`` naming the key.
+
+        The model is built once on the ``meta`` device, so its builder checks its own arguments; a model that says
+        it ``needs_pretrained`` vectors (Kim's pretrained modes) needs ``embeddings.vectors``, and a model's
+        ``min_len`` (its widest filter) must fit in ``data.max_len``.
+        """
+        for part in (self.data, self.embeddings, self.train):
             part.validate()
-        if self.model.mode != "rand" and self.embeddings.vectors is None:
-            raise ValueError(f"model.mode {self.model.mode!r} needs pretrained vectors: set embeddings.vectors")
-        widest = max(self.model.filter_widths)
-        if self.data.max_len is not None and widest > self.data.max_len:
-            raise ValueError(f"model.filter_widths has width {widest}, larger than data.max_len {self.data.max_len}")
+        probe = self.model.build_probe()
+        if getattr(probe, "needs_pretrained", False) and self.embeddings.vectors is None:
+            mode = self.model.args.get("mode")
+            what = f"model.mode {mode!r}" if mode is not None else f"model {self.model.name!r}"
+            raise ValueError(f"{what} needs pretrained vectors: set embeddings.vectors")
+        min_len = int(getattr(probe, "min_len", 1))
+        if self.data.max_len is not None and min_len > self.data.max_len:
+            raise ValueError(
+                f"model needs texts of at least {min_len} positions (its widest filter), larger than data.max_len "
+                f"{self.data.max_len}"
+            )
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        return dataclass_to_dict(self)
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
 
 
-def from_dict(data: dict | None, cls: type = ExperimentConfig, prefix: str = ""):
-    """Build a config dataclass from a plain dict, rejecting unknown keys and wrong types by dotted name."""
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ValueError(f"config section {prefix or '<root>'!r} must be a mapping, got {type(data).__name__}")
-    hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - names)
-    if unknown:
-        raise ValueError(f"unknown config key {prefix + unknown[0]!r}; known keys here: {', '.join(sorted(names))}")
-    kwargs = {}
-    for key, value in data.items():
-        hint = hints[key]
-        if dataclasses.is_dataclass(hint):
-            kwargs[key] = from_dict(value, hint, f"{prefix}{key}.")
-        else:
-            kwargs[key] = _check_type(value, hint, prefix + key)
-    try:
-        return cls(**kwargs)
-    except ValueError as exc:
-        raise ValueError(str(exc)) from None
-
-
-def _check_type(value, hint, key: str):
-    """Return ``value`` (ints widened to floats where a float is expected) or raise naming ``key``."""
-    origin = typing.get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        errors = []
-        for option in typing.get_args(hint):
-            try:
-                return _check_type(value, option, key)
-            except ValueError as exc:
-                errors.append(str(exc))
-        raise ValueError(
-            f"config key {key!r} has the wrong type: got {value!r} ({type(value).__name__}), "
-            f"expected {_type_name(hint)}"
-        )
-    if hint is type(None):
-        if value is None:
-            return None
-    elif hint is bool:
-        if isinstance(value, bool):
-            return value
-    elif hint is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    elif hint is float:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-    elif hint is str:
-        if isinstance(value, str):
-            return value
-    elif origin is list:
-        (item,) = typing.get_args(hint) or (typing.Any,)
-        if isinstance(value, list | tuple):
-            return [_check_type(v, item, f"{key}[{i}]") for i, v in enumerate(value)]
-    elif hint is dict or origin is dict:
-        if isinstance(value, dict):
-            return dict(value)
-    elif hint is typing.Any:
-        return value
-    raise ValueError(
-        f"config key {key!r} has the wrong type: got {value!r} ({type(value).__name__}), expected {_type_name(hint)}"
-    )
-
-
-def _type_name(hint) -> str:
-    if typing.get_origin(hint) in (typing.Union, types.UnionType):
-        return " or ".join(_type_name(a) for a in typing.get_args(hint))
-    if hint is type(None):
-        return "null"
-    return getattr(hint, "__name__", str(hint))
+def from_dict(data: dict | None) -> ExperimentConfig:
+    """An :class:`ExperimentConfig` from a plain dict (unknown keys and wrong types are errors naming the key)."""
+    return dataclass_from_dict(ExperimentConfig, data)
 
 
 def load_config(path: str | Path | None = None, overrides: list[str] | tuple[str, ...] = ()) -> ExperimentConfig:
@@ -285,17 +228,7 @@ def load_config(path: str | Path | None = None, overrides: list[str] | tuple[str
         FileNotFoundError: If ``path`` does not exist.
         ValueError: On YAML errors (with line), unknown keys, wrong types, bad values.
     """
-    data: dict = {}
-    if path is not None:
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"config file not found: {path}")
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise ValueError(f"{path}: not a valid YAML config: {exc}") from None
-        if not isinstance(data, dict):
-            raise ValueError(f"{path}: a config must be a mapping of sections, got {type(data).__name__}")
+    data = read_yaml_mapping(path) if path is not None else {}
     for item in overrides:
         apply_override(data, item)
     try:
@@ -304,23 +237,3 @@ def load_config(path: str | Path | None = None, overrides: list[str] | tuple[str
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}" if path is not None else str(exc)) from None
     return config
-
-
-def apply_override(data: dict, item: str) -> None:
-    """Apply one ``a.b=value`` override to a nested dict in place (the value is a YAML scalar/list)."""
-    if "=" not in item:
-        raise ValueError(f"override {item!r} must look like key.sub=value")
-    key, raw = item.split("=", 1)
-    parts = key.strip().split(".")
-    if not all(parts):
-        raise ValueError(f"override {item!r} has an empty key part")
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError as exc:
-        raise ValueError(f"override {item!r}: value is not valid YAML ({exc})") from None
-    node = data
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-        if not isinstance(node, dict):
-            raise ValueError(f"override {item!r}: {part!r} is not a section")
-    node[parts[-1]] = value

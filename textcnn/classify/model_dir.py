@@ -21,7 +21,9 @@ Hugging Face cache stores files that way).
 from __future__ import annotations
 
 import json
+import os
 import platform
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,6 +32,7 @@ import torch
 import yaml
 from torch import nn
 
+from textcnn.training.callbacks import CHECKPOINT_NAME
 from textcnn.utils.io import atomic_write, atomic_write_json, atomic_write_text
 
 FORMAT_NAME = "textcnn-model"
@@ -40,6 +43,65 @@ TOKENIZER_FILE = "tokenizer.json"
 CONFIG_FILE = "config.yaml"
 METRICS_FILE = "metrics.json"
 _REQUIRED_META = ("format", "format_version", "model_name", "model_kwargs", "labels")
+
+
+def is_complete(path: str | Path) -> bool:
+    """Whether ``path`` holds a complete model directory (``textcnn.json`` is written last, so its presence says so)."""
+    return (Path(path) / META_FILE).is_file()
+
+
+def has_checkpoint(path: str | Path) -> bool:
+    """Whether ``path`` holds an unfinished run's resumable checkpoint."""
+    return (Path(path) / CHECKPOINT_NAME).exists()
+
+
+def remove_checkpoint(path: str | Path) -> None:
+    """Delete a finished run's checkpoint (the model files replace it)."""
+    (Path(path) / CHECKPOINT_NAME).unlink(missing_ok=True)
+
+
+def read_metrics(path: str | Path) -> dict:
+    """The ``metrics.json`` of a model directory (``{}`` when there is none)."""
+    file = Path(path) / METRICS_FILE
+    return json.loads(_read_text(file)) if file.is_file() else {}
+
+
+def check_free(path: str | Path) -> None:
+    """Refuse to train into a folder that already holds a model or an unfinished run.
+
+    Raises:
+        ValueError: Naming what is there (with the model's test accuracy when it has one) and the options that
+            replace or continue it.
+    """
+    path = Path(path)
+    if is_complete(path):
+        test = read_metrics(path).get("test") or {}
+        score = f" (test accuracy {test['accuracy']:.4f})" if isinstance(test.get("accuracy"), float) else ""
+        raise ValueError(f"{path} already holds a trained model{score}; pass --overwrite to replace it")
+    if has_checkpoint(path):
+        raise ValueError(
+            f"{path} holds an unfinished run ({CHECKPOINT_NAME}); pass --resume to continue it or --overwrite to "
+            f"start over"
+        )
+
+
+def check_writable(path: str | Path, min_free_mb: int = 50) -> None:
+    """Create ``path`` and check a file can be written in it and that it has ``min_free_mb`` free, before any work.
+
+    Raises:
+        ValueError: Naming the folder and the reason.
+    """
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        raise ValueError(f"cannot write to output folder {path}: {exc.strerror or exc}") from None
+    if hasattr(os, "statvfs"):
+        st = os.statvfs(path)
+        if st.f_bavail * st.f_frsize < min_free_mb * 1024 * 1024:
+            raise ValueError(f"output folder {path} has less than {min_free_mb} MB free; free some space first")
 
 
 @dataclass

@@ -6,20 +6,32 @@ validates and sets attributes ending in ``_``, and every hyper-parameter is a co
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
+#: The value of a hyper-parameter left at its default: the default of the model builder, the tokenizer or the
+#: trainer config, which is where defaults live (``None`` is a value: ``max_norm=None`` means no constraint). A
+#: string, so that scikit-learn's checks and ``clone`` treat it like any other plain value.
+DEFAULT = "default"
+
+#: Constructor arguments that go to the model builder, the tokenizer config and the train config.
+_MODEL_PARAMS = ("mode", "embedding_dim", "filter_widths", "num_filters", "dropout", "max_norm")
+_TOKENIZER_PARAMS = {"tokenizer": "kind", "lowercase": "lowercase", "min_count": "min_count"}
+_TRAIN_PARAMS = {"epochs": "epochs", "batch_size": "batch_size", "optimizer": "optimizer", "lr": "lr",
+                 "early_stopping": "early_stopping", "random_state": "seed", "device": "device"}  # fmt: skip
+
 
 class TextCNNClassifier(ClassifierMixin, BaseEstimator):
-    """Kim (2014) CNN text classifier with the scikit-learn API.
+    """CNN text classifier (Kim 2014 by default, any registered text model) with the scikit-learn API.
 
     ``X`` is a sequence of strings (a list, a 1-D array or a pandas Series); ``y`` any hashable labels.
+    Arguments left at ``DEFAULT`` take the default of the model builder (``textcnn.models``), the tokenizer
+    (:class:`textcnn.text.tokenizers.TokenizerConfig`) or the trainer (:class:`textcnn.training.TrainConfig`).
 
     Args:
-        mode: ``rand``, ``static``, ``non-static`` or ``multichannel`` (the last three need ``vectors``).
+        model: A registered text model (``textcnn list-models --task text``).
+        mode: Kim CNN: ``rand``, ``static``, ``non-static`` or ``multichannel`` (the last three need ``vectors``).
         vectors: ``glove-6b-50d`` or a path to word vectors.
         tokenizer: ``kim``, ``whitespace``, ``char``, ``wordpiece``, ``bpe`` or ``unigram``.
         lowercase: Lower-case the text.
@@ -28,14 +40,15 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         filter_widths: n-gram widths.
         num_filters: Feature maps per width.
         dropout: Dropout before the output layer.
-        max_norm: l2 max-norm of the output weight rows (``None`` disables).
+        max_norm: l2 max-norm of the output weight rows (``None`` disables it).
+        model_args: More arguments of the model builder, by name.
         max_len: Truncate texts to this many tokens (``None``: no limit).
         epochs: Maximum epochs.
         batch_size: Examples per update.
         optimizer: ``adadelta``, ``adam``, ``adamw`` or ``sgd``.
         lr: Learning rate.
         dev_fraction: Share of the training data held out for early stopping (``0``: none, train all epochs).
-        early_stopping: Patience in epochs.
+        early_stopping: Patience in epochs (``None``: train every epoch, keep the best dev epoch).
         random_state: Seed of everything random.
         device: ``cpu``, ``cuda`` or ``auto``.
         verbose: Print progress.
@@ -43,27 +56,30 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        mode: str = "rand",
+        model: str = "kim_cnn",
+        mode=DEFAULT,
         vectors: str | None = None,
-        tokenizer: str = "kim",
-        lowercase: bool = True,
-        min_count: int = 1,
-        embedding_dim: int = 300,
-        filter_widths: Sequence[int] = (3, 4, 5),
-        num_filters: int = 100,
-        dropout: float = 0.5,
-        max_norm: float | None = 3.0,
+        tokenizer=DEFAULT,
+        lowercase=DEFAULT,
+        min_count=DEFAULT,
+        embedding_dim=DEFAULT,
+        filter_widths=DEFAULT,
+        num_filters=DEFAULT,
+        dropout=DEFAULT,
+        max_norm=DEFAULT,
+        model_args: dict | None = None,
         max_len: int | None = None,
-        epochs: int = 25,
-        batch_size: int = 50,
-        optimizer: str = "adadelta",
-        lr: float = 1.0,
+        epochs=DEFAULT,
+        batch_size=DEFAULT,
+        optimizer=DEFAULT,
+        lr=DEFAULT,
         dev_fraction: float = 0.1,
         early_stopping: int | None = 5,
         random_state: int = 0,
         device: str = "cpu",
         verbose: bool = False,
     ) -> None:
+        self.model = model
         self.mode = mode
         self.vectors = vectors
         self.tokenizer = tokenizer
@@ -74,6 +90,7 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         self.num_filters = num_filters
         self.dropout = dropout
         self.max_norm = max_norm
+        self.model_args = model_args
         self.max_len = max_len
         self.epochs = epochs
         self.batch_size = batch_size
@@ -94,47 +111,30 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
     def _config(self):
-        from textcnn.classify.config import (
-            DataConfig,
-            EmbeddingConfig,
-            ExperimentConfig,
-            ModelConfig,
-            TokenizerConfig,
-        )
-        from textcnn.training.config import TrainConfig
+        """The experiment config these hyper-parameters describe (checked like a YAML config)."""
+        from textcnn.classify.config import from_dict
 
-        config = ExperimentConfig(
-            data=DataConfig(dataset="file", train_file="<fit>", max_len=self.max_len),
-            tokenizer=TokenizerConfig(kind=self.tokenizer, lowercase=self.lowercase, min_count=self.min_count),
-            embeddings=EmbeddingConfig(vectors=self.vectors),
-            model=ModelConfig(
-                mode=self.mode,
-                embedding_dim=self.embedding_dim,
-                filter_widths=[int(w) for w in self.filter_widths],
-                num_filters=self.num_filters,
-                dropout=self.dropout,
-                max_norm=self.max_norm,
-            ),
-            train=TrainConfig(
-                epochs=self.epochs,
-                batch_size=self.batch_size,
-                optimizer=self.optimizer,
-                lr=self.lr,
-                early_stopping=self.early_stopping,
-                seed=self.random_state,
-                device=self.device,
-                progress=self.verbose,
-            ),
+        def given(names: dict) -> dict:
+            return {key: getattr(self, p) for p, key in names.items() if not _is_default(getattr(self, p))}
+
+        model = {"name": self.model, **(self.model_args or {}), **given({p: p for p in _MODEL_PARAMS})}
+        config = from_dict(
+            {
+                "data": {"dataset": "file", "train_file": "<fit>", "max_len": self.max_len},
+                "tokenizer": given(_TOKENIZER_PARAMS),
+                "embeddings": {"vectors": self.vectors},
+                "model": model,
+                "train": {**given(_TRAIN_PARAMS), "progress": bool(self.verbose)},
+            }
         )
         config.validate()
         return config
 
     def fit(self, X, y) -> TextCNNClassifier:
         """Fit the tokenizer, vocabulary and CNN on ``X`` (texts) and ``y`` (labels); returns ``self``."""
-        from sklearn.model_selection import train_test_split
-
-        from textcnn.classify.train import _seed_everything, fit_text_model
-        from textcnn.data.splits import TextSplit
+        from textcnn.classify.build import seed_everything
+        from textcnn.classify.train import fit_text_model
+        from textcnn.data.splits import TextSplit, holdout_dev
 
         texts = _check_texts(X)
         y = np.asarray(y)
@@ -146,32 +146,13 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         if len(self.classes_) < 2:
             raise ValueError(f"y has only one class ({self.classes_[0]!r}); a classifier needs at least two")
         config = self._config()
-        _seed_everything(self.random_state)
-        idx = np.arange(len(texts))
-        dev = None
-        if self.dev_fraction and len(texts) >= 20:
-            counts = np.bincount(encoded)
-            stratify = encoded if counts.min() >= 2 else None
-            train_idx, dev_idx = train_test_split(
-                idx, test_size=self.dev_fraction, random_state=self.random_state, stratify=stratify
-            )
-            dev = TextSplit([texts[i] for i in dev_idx], [int(encoded[i]) for i in dev_idx])
-        else:
-            train_idx = idx
-        train = TextSplit([texts[i] for i in train_idx], [int(encoded[i]) for i in train_idx])
+        seed_everything(self.random_state)
+        data = TextSplit(texts, [int(c) for c in encoded])
+        fraction = self.dev_fraction if len(texts) >= 20 else 0.0
+        train, dev, _ = holdout_dev(data, fraction=fraction, seed=self.random_state)
         names = [str(c) for c in self.classes_]
         fitted = fit_text_model(config, train, dev, names, echo=print if self.verbose else None)
-        from textcnn.classify.classifier import TextClassifier
-
-        self.classifier_ = TextClassifier(
-            fitted.model,
-            fitted.tokenizer,
-            names,
-            model_kwargs=fitted.model_kwargs,
-            max_len=self.max_len,
-            config=config.to_dict(),
-            device=self.device,
-        )
+        self.classifier_ = fitted.classifier(names, device=self.device)
         self.n_features_in_ = 1
         return self
 
@@ -189,6 +170,10 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         """Write the fitted model as a model directory (loadable by ``textcnn.load``)."""
         check_is_fitted(self, "classifier_")
         self.classifier_.save_pretrained(path)
+
+
+def _is_default(value) -> bool:
+    return isinstance(value, str) and value == DEFAULT
 
 
 def _check_texts(X) -> list[str]:

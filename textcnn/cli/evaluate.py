@@ -29,7 +29,7 @@ def evaluate(model_dir, dataset, split, fold, split_seed, file_, text_column, la
     """Print accuracy, macro-F1, per-class scores and the confusion matrix of MODEL_DIR."""
     import json
 
-    from textcnn.classify.train import evaluate_model_dir
+    from textcnn.classify.evaluate import evaluate_model_dir
     from textcnn.training.metrics import format_metrics
 
     metrics = evaluate_model_dir(

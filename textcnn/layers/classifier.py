@@ -41,10 +41,12 @@ class MaxNormLinear(nn.Linear):
 
 
 def apply_constraints(module: nn.Module) -> None:
-    """Apply every weight constraint inside ``module`` (call after each optimiser step)."""
+    """Call ``constrain_()`` on every submodule that has one (the trainer does after each optimiser step): a layer
+    with a weight constraint only has to define that method, as :class:`MaxNormLinear` does."""
     for m in module.modules():
-        if isinstance(m, MaxNormLinear):
-            m.constrain_()
+        constrain = getattr(m, "constrain_", None)
+        if callable(constrain):
+            constrain()
 
 
 class ClassifierHead(nn.Module):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -26,6 +28,19 @@ class ModelEntry:
     task: str
     input_size: tuple[int, ...]
     test_kwargs: dict = field(default_factory=dict)
+
+    def arguments(self) -> dict[str, inspect.Parameter]:
+        """The builder's keyword arguments by name (its signature: the one place their defaults live)."""
+        return dict(inspect.signature(self.builder).parameters)
+
+    def defaults(self) -> dict:
+        """Each argument's default value (arguments without a default are left out)."""
+        empty = inspect.Parameter.empty
+        return {name: p.default for name, p in self.arguments().items() if p.default is not empty}
+
+    def type_hints(self) -> dict:
+        """The builder's type hints by argument name."""
+        return typing.get_type_hints(self.builder)
 
 
 _REGISTRY: dict[str, ModelEntry] = {}
@@ -75,10 +90,23 @@ def get_model_entry(name: str) -> ModelEntry:
 
 
 def create_model(name: str, **kwargs) -> nn.Module:
-    """Build a registered model by name. Keyword arguments set to ``None`` are dropped, so unset CLI or config
-    options fall back to the model's own defaults."""
+    """Build a registered model by name with exactly the keyword arguments given.
+
+    ``None`` is passed on like any other value (``max_norm=None`` means "no constraint"); an argument that is not set
+    is simply not given, so the builder's own default applies.
+
+    Raises:
+        ValueError: An unknown model, or an argument the builder does not take (named, with the valid ones listed).
+    """
     entry = get_model_entry(name)
-    return entry.builder(**{k: v for k, v in kwargs.items() if v is not None})
+    valid = entry.arguments()
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in valid.values())
+    unknown = sorted(set(kwargs) - set(valid))
+    if unknown and not takes_any:
+        raise ValueError(
+            f"model {name!r} has no argument {unknown[0]!r}; its arguments are: {', '.join(sorted(valid))}"
+        )
+    return entry.builder(**kwargs)
 
 
 def _import_families() -> None:

@@ -68,8 +68,9 @@ class KimCNN(nn.Module):
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
         if vocab_size < 2:
             raise ValueError(f"vocab_size must be >= 2 (<pad> and <unk>), got {vocab_size}")
-        if embedding_dim < 1 or num_filters < 1:
-            raise ValueError(f"embedding_dim and num_filters must be >= 1, got {embedding_dim}, {num_filters}")
+        for name, value in (("embedding_dim", embedding_dim), ("num_filters", num_filters)):
+            if value < 1:
+                raise ValueError(f"{name} must be >= 1, got {value}")
         widths = [int(w) for w in filter_widths]
         if not widths or min(widths) < 1:
             raise ValueError(f"filter_widths must be a non-empty list of positive widths, got {list(filter_widths)}")
@@ -108,6 +109,11 @@ class KimCNN(nn.Module):
                         table.weight[index] = 0
 
     @property
+    def needs_pretrained(self) -> bool:
+        """Whether the mode starts from pretrained vectors (every mode but ``rand``)."""
+        return self.mode != "rand"
+
+    @property
     def min_len(self) -> int:
         """Shortest input the model needs (the widest filter); batches are padded at least to this."""
         return max(self.filter_widths)
@@ -142,8 +148,9 @@ class KimCNN(nn.Module):
             x = torch.cat([x, self.embedding_static(input_ids)], dim=2)  # (B, T, 2E)
         x = x.transpose(1, 2)  # (B, E', T)
         starts_valid = None
-        # Reading mask.all() on a GPU would make the host wait for the device at every batch: mask there always.
-        if mask is not None and (mask.device.type != "cpu" or not bool(mask.all())):
+        # The text collate leaves out a mask with nothing padded (textcnn.data.batching.text_inputs), so a mask given
+        # here is applied as it is, without reading it (on a GPU that read would wait for the device).
+        if mask is not None:
             # Window j of a width-w filter covers tokens j-w+1 .. j; it takes part in the max iff it starts before
             # the text's end (start < length), i.e. it overlaps a real token. One mask serves every width.
             widest = max(self.filter_widths)

@@ -314,16 +314,17 @@ def summarize_model(
             f"input size {size} for {name!r} needs {len(entry.input_size)} axes like {entry.input_size} (no batch axis)"
         )
     dtype = torch.long if entry.task == "text" else torch.float32
+    kwargs = {} if num_classes is None else {"num_classes": num_classes}
     try:
         with torch.device("meta"):
-            model = create_model(name, num_classes=num_classes)
+            model = create_model(name, **kwargs)
         return summarize(model, size, dtype=dtype)
     except NotImplementedError:
         pass  # an op without a meta kernel: retry on the CPU
     except RuntimeError as err:
         if "meta" not in str(err).lower():  # a shape error (e.g. the input is too small), not a meta limitation
             raise ValueError(f"input size {size} does not fit model {name!r}: {err}") from err
-    model = create_model(name, num_classes=num_classes)
+    model = create_model(name, **kwargs)
     try:
         return summarize(model, size, dtype=dtype)
     except RuntimeError as err:

@@ -39,21 +39,6 @@ def to_device(obj, device: torch.device):
     return obj
 
 
-def drop_full_mask(inputs, device: torch.device):
-    """Leave out a batch's all-True ``mask`` (nothing padded) when it is bound for a GPU.
-
-    The host still holds the mask, so checking it costs nothing there; on the device the model could only learn it
-    by waiting for the GPU, so without this it would mask every batch. Text models read a missing mask as "every
-    position is real", which is what an all-True mask says. CPU batches are left as they are.
-    """
-    if device.type == "cpu" or not isinstance(inputs, dict):
-        return inputs
-    mask = inputs.get("mask")
-    if isinstance(mask, torch.Tensor) and mask.device.type == "cpu" and bool(mask.all()):
-        return {k: v for k, v in inputs.items() if k != "mask"}
-    return inputs
-
-
 def call_model(model: torch.nn.Module, inputs):
     """Call ``model`` with a batch's inputs: a dict becomes keyword arguments, anything else one argument."""
     return model(**inputs) if isinstance(inputs, dict) else model(inputs)

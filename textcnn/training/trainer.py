@@ -7,9 +7,6 @@ A loader yields ``(inputs, labels)`` where ``inputs`` is a tensor (passed as one
 
 from __future__ import annotations
 
-import json
-import math
-import pickle
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,16 +17,22 @@ from torch import nn
 from torch.nn import functional as F
 
 from textcnn.layers import apply_constraints
+from textcnn.training.callbacks import (
+    CHECKPOINT_NAME,
+    LOG_NAME,
+    Checkpoint,
+    EarlyStopping,
+    JsonLinesLog,
+    ProgressBar,
+    TrainState,
+    call,
+)
 from textcnn.training.config import TrainConfig
-from textcnn.training.device import call_model, drop_full_mask, resolve_device, to_device, torch_threads
+from textcnn.training.device import call_model, resolve_device, to_device, torch_threads
 from textcnn.training.metrics import classification_metrics
 from textcnn.training.optim import LazyAdadelta, sparse_embedding_grads
-from textcnn.utils.io import atomic_write, atomic_write_text
 
-CHECKPOINT_NAME = "checkpoint.pt"
-#: tqdm's ``disable``: ``None`` shows bars only on a terminal (tests set ``False`` to force them on).
-PROGRESS_DISABLE: bool | None = None
-LOG_NAME = "train_log.jsonl"
+__all__ = ["CHECKPOINT_NAME", "LOG_NAME", "FitResult", "Trainer", "evaluate_model", "predict_logits"]
 
 
 @dataclass
@@ -84,9 +87,6 @@ def classification_loss(output, labels: torch.Tensor, aux_weight: float = 0.3) -
     return F.cross_entropy(output.float(), labels)
 
 
-_POSTFIX_EVERY = 20  # steps between progress-bar loss updates (each one reads the loss from the device)
-
-
 def _main_logits(output) -> torch.Tensor:
     return output[0] if isinstance(output, tuple) else output
 
@@ -113,7 +113,7 @@ def predict_logits(
     all_logits, all_labels = [], []
     for inputs, labels in loader:
         with _autocast(device, amp):
-            out = _main_logits(call_model(model, to_device(drop_full_mask(inputs, device), device)))
+            out = _main_logits(call_model(model, to_device(inputs, device)))
         all_logits.append(out.float())  # stays on the device: one copy at the end, no host sync per batch
         if labels is not None:
             all_labels.append(labels)
@@ -132,13 +132,18 @@ def evaluate_model(
 
 
 class Trainer:
-    """Trains any classifier ``nn.Module`` with early stopping on a dev split, checkpoints and resume.
+    """Trains any classifier ``nn.Module``, keeping the weights of the best dev epoch.
+
+    What happens around the loop is done by callbacks (see :mod:`textcnn.training.callbacks`): by default a progress
+    bar (``config.progress``), early stopping (``config.early_stopping``) and, with an ``out_dir``, a JSON-lines log
+    and a resumable checkpoint. ``callbacks`` adds more, called after those.
 
     Args:
         model: The model; it is trained in place and holds the best weights after :meth:`fit`.
         config: How to train.
-        label_names: Class names (for metrics); defaults to ``"0" .. "C-1"`` inferred from the first batch.
+        label_names: Class names (for metrics); needed when there is a dev loader.
         out_dir: Where the per-epoch JSON-lines log and the resumable checkpoint go; ``None`` writes nothing.
+        callbacks: More callbacks (objects with some of the hook methods).
     """
 
     def __init__(
@@ -147,6 +152,7 @@ class Trainer:
         config: TrainConfig,
         label_names: Sequence[str] | None = None,
         out_dir: str | Path | None = None,
+        callbacks: Sequence[object] = (),
     ) -> None:
         self.model = model
         self.config = config
@@ -157,32 +163,23 @@ class Trainer:
         self.optimizer = build_optimizer(self.model.parameters(), config)
         self.scheduler = _build_scheduler(self.optimizer, config)
         self._forward = torch.compile(self.model) if config.compile else self.model
+        self.extra_callbacks = list(callbacks)
+        self.state = TrainState()
 
-    # ------------------------------------------------------------------ checkpoints
-    def _save_checkpoint(self, state: dict) -> None:
-        if self.out_dir is None:
-            return
-        atomic_write(self.out_dir / CHECKPOINT_NAME, lambda p: torch.save(state, p))
-
-    def _load_checkpoint(self) -> dict | None:
-        path = self.out_dir / CHECKPOINT_NAME if self.out_dir is not None else None
-        if path is None or not path.exists():
-            return None
-        try:
-            return torch.load(path, map_location="cpu", weights_only=True)
-        except pickle.UnpicklingError:
-            raise ValueError(
-                f"cannot resume: checkpoint {path} holds objects other than tensors and plain values; refused, "
-                f"since loading it could run code. Delete it to start the run over."
-            ) from None
-        except Exception as exc:  # noqa: BLE001 - any failure to read means the file is unusable
-            raise ValueError(
-                f"cannot resume: checkpoint {path} is unreadable ({exc.__class__.__name__}: {exc})"
-            ) from exc
+    def default_callbacks(self, resume: bool) -> list[object]:
+        """The callbacks the config asks for (progress bar, early stopping, log and checkpoint in ``out_dir``)."""
+        out: list[object] = []
+        if self.config.progress:
+            out.append(ProgressBar())
+        if self.config.early_stopping is not None:
+            out.append(EarlyStopping(self.config.early_stopping))
+        if self.out_dir is not None:
+            out += [Checkpoint(self.out_dir, resume=resume), JsonLinesLog(self.out_dir)]
+        return out
 
     # ------------------------------------------------------------------ training
     def fit(self, train_loader: Iterable, dev_loader: Iterable | None = None, resume: bool = False) -> FitResult:
-        """Train for ``config.epochs`` epochs (or until early stopping) and keep the best dev epoch's weights.
+        """Train for ``config.epochs`` epochs (or until a callback stops it) and keep the best dev epoch's weights.
 
         Args:
             train_loader: Yields ``(inputs, labels)``; if it (or its sampler) has ``set_epoch``, it is called with
@@ -209,110 +206,75 @@ class Trainer:
         )
 
     def _fit(self, train_loader: Iterable, dev_loader: Iterable | None, resume: bool) -> FitResult:
-        cfg = self.config
-        history: list[dict] = []
-        start_epoch, best_metric, best_epoch, bad_epochs, best_state = 0, -math.inf, 0, 0, None
-        checkpoint = self._load_checkpoint() if resume else None
-        if checkpoint is not None:
-            self.model.load_state_dict(checkpoint["model"])
-            self.optimizer.load_state_dict(checkpoint["optimizer"])
-            if self.scheduler is not None and checkpoint.get("scheduler") is not None:
-                self.scheduler.load_state_dict(checkpoint["scheduler"])
-            start_epoch = int(checkpoint["epoch"])
-            best_metric, best_epoch = float(checkpoint["best_metric"]), int(checkpoint["best_epoch"])
-            bad_epochs, best_state, history = (
-                int(checkpoint["bad_epochs"]),
-                checkpoint["best_state"],
-                list(checkpoint["history"]),
-            )
-            if checkpoint.get("stopped_early"):
-                start_epoch = cfg.epochs
-        if self.out_dir is not None:
-            self.out_dir.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(self.out_dir / LOG_NAME, "".join(json.dumps(h) + "\n" for h in history))
-
-        stopped_early = bool(checkpoint.get("stopped_early")) if checkpoint else False
-        for epoch in range(start_epoch, cfg.epochs):
-            record = self._train_epoch(train_loader, epoch)
+        callbacks = [*self.default_callbacks(resume), *self.extra_callbacks]
+        state = self.state = TrainState()
+        call(callbacks, "on_fit_start", self, state)
+        while state.epoch < self.config.epochs and not state.should_stop:
+            record = self.train_epoch(train_loader, callbacks)
             if dev_loader is not None:
-                dev = evaluate_model(self.model, dev_loader, self._names(), self.device, cfg.amp)
-                record.update(dev_accuracy=dev["accuracy"], dev_macro_f1=dev["macro_f1"])
-                metric = dev[cfg.metric]
-                if metric > best_metric:
-                    best_metric, best_epoch, bad_epochs = metric, epoch + 1, 0
-                    best_state = {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}
-                else:
-                    bad_epochs += 1
-                stopped_early = cfg.early_stopping is not None and bad_epochs >= cfg.early_stopping
+                self._select(
+                    record, evaluate_model(self.model, dev_loader, self._names(), self.device, self.config.amp)
+                )
             else:
-                best_epoch = epoch + 1
+                state.best_epoch = state.epoch + 1
             if self.scheduler is not None:
                 self.scheduler.step()
-            history.append(record)
-            self._log(record)
-            self._save_checkpoint(
-                {
-                    "model": self.model.state_dict(),
-                    "optimizer": self.optimizer.state_dict(),
-                    "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
-                    "epoch": epoch + 1,
-                    "best_metric": best_metric,
-                    "best_epoch": best_epoch,
-                    "bad_epochs": bad_epochs,
-                    "best_state": best_state,
-                    "history": history,
-                    "stopped_early": stopped_early,
-                }
-            )
-            if stopped_early:
-                break
-        if best_state is not None:
-            self.model.load_state_dict(best_state)
-        return FitResult(
-            best_epoch, best_metric if dev_loader is not None else float("nan"), len(history), history, stopped_early
-        )
+            state.epoch += 1
+            state.history.append(record)
+            call(callbacks, "on_epoch_end", self, state, record)
+            state.stopped_early = state.should_stop
+        call(callbacks, "on_fit_end", self, state)
+        if state.best_state is not None:
+            self.model.load_state_dict(state.best_state)
+        best = state.best_metric if dev_loader is not None else float("nan")
+        return FitResult(state.best_epoch, best, len(state.history), state.history, state.stopped_early)
+
+    def _select(self, record: dict, dev: dict) -> None:
+        """Add the dev metrics to the epoch's record and keep the weights when the metric improved."""
+        state = self.state
+        record.update(dev_accuracy=dev["accuracy"], dev_macro_f1=dev["macro_f1"])
+        metric = dev[self.config.metric]
+        if metric > state.best_metric:
+            state.best_metric, state.best_epoch, state.bad_epochs = metric, state.epoch + 1, 0
+            state.best_state = {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}
+        else:
+            state.bad_epochs += 1
 
     def _names(self) -> list[str]:
         if self.label_names is None:
             raise ValueError("label_names are needed to evaluate; pass them to Trainer(...)")
         return self.label_names
 
-    def _train_epoch(self, loader: Iterable, epoch: int) -> dict:
-        cfg = self.config
+    def train_epoch(self, loader: Iterable, callbacks: Sequence[object] = ()) -> dict:
+        """One pass over ``loader`` (epoch ``state.epoch``); returns the epoch's record (loss, accuracy, time)."""
+        cfg, epoch = self.config, self.state.epoch
         for target in (loader, getattr(loader, "batch_sampler", None), getattr(loader, "sampler", None)):
             if hasattr(target, "set_epoch"):
                 target.set_epoch(epoch)
                 break
         self.model.train()
-        # Every random draw of the epoch (shuffling, dropout) depends only on (seed, epoch): resume is exact. The
-        # progress bar wraps the loader's iterator, not the loader: tqdm wrapping a DataLoader draws once more from
-        # the global generator, which made results depend on whether progress bars were shown.
+        # Every random draw of the epoch (shuffling, dropout) depends only on (seed, epoch): resume is exact.
         torch.manual_seed(cfg.seed * 100_003 + epoch)
-        batches = iter(loader)
-        # loss and correct counts are summed on the device and read once per epoch (and at progress updates):
-        # reading them every step would make the host wait for the GPU at every batch
-        total_loss, total_correct, seen, start = torch.zeros((), device=self.device), 0, 0, time.perf_counter()
-        bar = _progress(
-            batches,
-            len(loader) if hasattr(loader, "__len__") else None,
-            f"epoch {epoch + 1}/{cfg.epochs}",
-            cfg.progress,
-        )
+        # loss and correct counts are summed on the device and read once per epoch (callbacks may read them more
+        # often): reading them every step would make the host wait for the GPU at every batch
+        totals = {"loss_sum": torch.zeros((), device=self.device), "correct": 0, "seen": 0}
+        start = time.perf_counter()
+        call(callbacks, "on_epoch_start", self, self.state, len(loader) if hasattr(loader, "__len__") else None)
         with sparse_embedding_grads([self.model], self._sparse_rows()):
-            for step, (inputs, labels) in enumerate(bar):
+            for step, (inputs, labels) in enumerate(loader):
                 loss_sum, correct, n = self._train_step(inputs, labels)
-                total_loss, total_correct, seen = total_loss + loss_sum, total_correct + correct, seen + n
-                if hasattr(bar, "set_postfix") and step % _POSTFIX_EVERY == 0:
-                    elapsed = max(time.perf_counter() - start, 1e-9)
-                    loss_now = float(total_loss) / seen
-                    bar.set_postfix(loss=f"{loss_now:.4f}", ex_per_s=f"{seen / elapsed:.0f}", refresh=False)
+                totals["loss_sum"] = totals["loss_sum"] + loss_sum
+                totals["correct"] = totals["correct"] + correct
+                totals["seen"] += n
+                call(callbacks, "on_batch_end", self, self.state, step, totals)
         seconds = time.perf_counter() - start
+        seen = max(totals["seen"], 1)
         return {
             "epoch": epoch + 1,
-            "train_loss": float(total_loss) / max(seen, 1),
-            "train_accuracy": int(total_correct) / max(seen, 1),
+            "train_loss": float(totals["loss_sum"]) / seen,
+            "train_accuracy": int(totals["correct"]) / seen,
             "seconds": seconds,
-            "examples_per_s": seen / max(seconds, 1e-9),
+            "examples_per_s": totals["seen"] / max(seconds, 1e-9),
             "lr": self.optimizer.param_groups[0]["lr"],
         }
 
@@ -320,7 +282,7 @@ class Trainer:
         """One optimisation step; returns the batch's ``(loss sum, correct predictions, examples)``, the first two
         as 0-d tensors on the device (not read here, so that the step does not wait for the GPU)."""
         cfg = self.config
-        inputs = to_device(drop_full_mask(inputs, self.device), self.device)
+        inputs = to_device(inputs, self.device)
         labels = labels.to(self.device, non_blocking=True)
         with _autocast(self.device, cfg.amp):
             output = call_model(self._forward, inputs)
@@ -334,23 +296,7 @@ class Trainer:
         n = labels.shape[0]
         return loss.detach() * n, (_main_logits(output).argmax(dim=1) == labels).sum(), n
 
-    def _log(self, record: dict) -> None:
-        if self.out_dir is not None:
-            with open(self.out_dir / LOG_NAME, "a", encoding="utf-8") as fh:
-                fh.write(json.dumps(record) + "\n")
-
     def evaluate(self, loader: Iterable, label_names: Sequence[str] | None = None) -> dict:
         """Metrics of the current model on a labelled loader."""
         names = list(label_names) if label_names is not None else self._names()
         return evaluate_model(self.model, loader, names, self.device, self.config.amp)
-
-
-def _progress(batches, total: int | None, desc: str, enabled: bool):
-    """Wrap an iterator of batches in a progress bar (only on a terminal)."""
-    if not enabled:
-        return batches
-    from tqdm.auto import tqdm
-
-    return tqdm(
-        batches, desc=desc, total=total, leave=False, dynamic_ncols=True, unit="batch", disable=PROGRESS_DISABLE
-    )

@@ -1,0 +1,110 @@
+"""From a config and training texts to the pieces of a text classifier: tokenizer, model, loaders."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import torch
+
+from textcnn.classify.config import DATA_ARGUMENTS, ExperimentConfig, ModelConfig
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python's, numpy's and torch's global generators."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def fit_tokenizer(config: ExperimentConfig, texts):
+    """The configured tokenizer, fitted on ``texts`` (the training split only)."""
+    from textcnn.text.tokenizers import TextTokenizer
+
+    return TextTokenizer(config.tokenizer).fit(list(texts))
+
+
+def build_text_model(
+    config: ExperimentConfig, tokenizer, num_classes: int
+) -> tuple[torch.nn.Module, ModelConfig, dict]:
+    """Create the model, loading pretrained vectors when ``embeddings.vectors`` is set.
+
+    Returns:
+        ``(model, effective, embedding_report)``: ``effective`` is the model section as built (every argument
+        resolved, ``embedding_dim`` the vectors' size); with :func:`data_arguments` it rebuilds the model.
+
+    Raises:
+        ValueError: Vectors are set for a model that takes none.
+    """
+    from textcnn.models import create_model
+
+    effective = ModelConfig(config.model.name, config.model.resolved())
+    report: dict = {}
+    matrix = None
+    if config.embeddings.vectors is not None:
+        matrix, report = load_embedding_matrix(config, tokenizer)
+        dim = effective.args.get("embedding_dim")
+        if dim is not None and matrix.shape[1] != dim:
+            report["embedding_dim_note"] = (
+                f"model.embedding_dim {dim} replaced by the vectors' dimension {matrix.shape[1]}"
+            )
+            effective = effective.with_args(embedding_dim=int(matrix.shape[1]))
+    model = create_model(effective.name, **data_arguments(effective.name, tokenizer, num_classes), **effective.args)
+    if matrix is not None:
+        if not hasattr(model, "load_pretrained"):
+            raise ValueError(f"model {effective.name!r} takes no pretrained vectors; unset embeddings.vectors")
+        model.load_pretrained(matrix)
+    return model, effective, report
+
+
+def data_arguments(model_name: str, tokenizer, num_classes: int) -> dict:
+    """The builder arguments that come from the data (:data:`DATA_ARGUMENTS`), for those the builder takes."""
+    from textcnn.models import get_model_entry
+
+    values = {
+        "vocab_size": tokenizer.vocab_size,
+        "num_classes": num_classes,
+        "pad_index": tokenizer.pad_id,
+        "unk_index": tokenizer.unk_id,
+    }
+    taken = get_model_entry(model_name).arguments()
+    return {k: v for k, v in values.items() if k in taken and k in DATA_ARGUMENTS}
+
+
+def load_embedding_matrix(config: ExperimentConfig, tokenizer) -> tuple[np.ndarray, dict]:
+    """The ``(vocab_size, dim)`` matrix of the configured vectors for the tokenizer's vocabulary, and its report."""
+    from textcnn.text.vectors import build_embedding_matrix, load_vectors
+
+    emb = config.embeddings
+    vocab = tokenizer.tokens()
+    vectors = load_vectors(emb.vectors, words=vocab, format=emb.format, lowercase_fallback=emb.lowercase_fallback)
+    return build_embedding_matrix(
+        vocab,
+        vectors,
+        seed=config.train.seed,
+        oov_init=emb.oov_init,
+        lowercase_fallback=emb.lowercase_fallback,
+        pad_index=tokenizer.pad_id,
+    )
+
+
+def text_loader(tokenizer, split, config: ExperimentConfig, min_len: int, shuffle: bool):
+    """A batch loader over a split's encoded texts, and the number of texts ``data.max_len`` truncates."""
+    from textcnn.data.batching import make_text_loader
+    from textcnn.training.device import resolve_device
+
+    ids = tokenizer.encode_batch(list(split.texts))
+    truncated = sum(1 for s in ids if config.data.max_len is not None and len(s) > config.data.max_len)
+    loader = make_text_loader(
+        ids,
+        list(split.labels),
+        batch_size=config.train.batch_size,
+        shuffle=shuffle,
+        seed=config.train.seed,
+        min_len=min_len,
+        max_len=config.data.max_len,
+        pad_id=tokenizer.pad_id,
+        bucket=config.data.bucket,
+        pin_memory=resolve_device(config.train.device).type == "cuda",
+    )
+    return loader, truncated
