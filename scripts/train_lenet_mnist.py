@@ -22,8 +22,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data-dir", default=None, help="benchmark data root holding mnist/ (default: $TEXTCNN_DATA)")
     p.add_argument("--epochs", type=int, default=8, help="training epochs (default: 8)")
+    p.add_argument(
+        "--n-train", type=int, default=None, help="train on the first N training images only (default: all 60,000)"
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the split, initialisation and shuffling")
-    p.add_argument("--out", default=None, help="folder for the log, metrics.json and model.safetensors")
+    p.add_argument(
+        "--out", default=None, help="model directory to write (textcnn.load opens it, textcnn evaluate scores it)"
+    )
     p.add_argument("--optimizer", default="adam", choices=["adadelta", "adam", "adamw", "sgd"])
     p.add_argument("--lr", type=float, default=2e-3, help="learning rate (default: 2e-3 with Adam)")
     p.add_argument("--batch-size", type=int, default=64)
@@ -45,13 +50,15 @@ def main(argv: list[str] | None = None) -> dict:
     args = build_parser().parse_args(argv)
     import torch
 
-    from textcnn.classify.image import train_image_classifier
+    from textcnn.classify.image import Preprocessing, train_image_classifier
     from textcnn.data.mnist import MNIST_MEAN, MNIST_STD, load_mnist
     from textcnn.training import TrainConfig
 
     torch.set_num_threads(args.threads)
     start = time.perf_counter()
     train = load_mnist(args.data_dir, "train")
+    if args.n_train is not None:
+        train = (train[0][: args.n_train], train[1][: args.n_train])
     test = load_mnist(args.data_dir, "test")
     config = TrainConfig(
         epochs=args.epochs,
@@ -65,7 +72,7 @@ def main(argv: list[str] | None = None) -> dict:
         num_threads=args.threads,
         progress=args.progress,
     )
-    metrics = train_image_classifier(
+    outcome = train_image_classifier(
         "lenet5",
         train,
         test,
@@ -73,9 +80,9 @@ def main(argv: list[str] | None = None) -> dict:
         dev_fraction=0.1,
         model_kwargs={"input_size": 28, "act_layer": args.act},
         out_dir=args.out,
-        mean=MNIST_MEAN,
-        std=MNIST_STD,
+        preprocessing=Preprocessing(mean=MNIST_MEAN, std=MNIST_STD),
     )
+    metrics = outcome.metrics
     total = time.perf_counter() - start
     command = shlex.join([sys.executable, *sys.argv]) if argv is None else shlex.join(["train_lenet_mnist.py", *argv])
     for record in metrics["history"]:

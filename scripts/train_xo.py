@@ -66,7 +66,8 @@ def main(argv: list[str] | None = None) -> dict:
         optimizer="adam", lr=1e-2, epochs=args.epochs, batch_size=32, early_stopping=None, seed=args.seed,
         progress=False, num_threads=args.threads,
     )  # fmt: skip
-    metrics = train_image_classifier("xo_net", train, test, config=config, label_names=XO_LABELS, out_dir=args.out)
+    outcome = train_image_classifier("xo_net", train, test, config=config, label_names=XO_LABELS, out_dir=args.out)
+    metrics = outcome.metrics
     print(f"xo_net: {metrics['parameters']} parameters, {metrics['n_train']} train / {metrics['n_dev']} dev images")
     print(f"test accuracy  {metrics['test_accuracy']:.4f} ({metrics['n_test']} fresh images)")
     print(f"train seconds  {metrics['seconds']:.1f}; total {time.perf_counter() - start:.1f}")

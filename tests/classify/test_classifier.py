@@ -117,3 +117,10 @@ def test_cuda_prediction_matches_cpu_in_fp32_and_bf16():
     assert proba.dtype == np.float32
     np.testing.assert_allclose(proba, cpu, atol=0.05)  # bf16 keeps 8 bits of mantissa
     assert (proba.argmax(axis=1) == cpu.argmax(axis=1)).mean() >= 0.9
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "iter_proba"])
+def test_a_single_string_is_refused_with_a_hint(clf, method):
+    with pytest.raises(TypeError, match=r"pass a list of texts, e\.g\. \[text\]"):
+        result = getattr(clf, method)("a gripping , funny film")
+        list(result)  # iter_proba is a generator: the check must run before it is consumed, but consume it anyway

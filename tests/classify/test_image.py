@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 import torch
 from sklearn.datasets import load_digits
 
-from textcnn.classify.image import (
-    METRICS_NAME,
-    WEIGHTS_NAME,
-    fit_image_classifier,
-    images_to_tensor,
-    split_dev,
-    train_image_classifier,
-)
-from textcnn.models import create_model
+from textcnn.classify.image import ImageClassifier, Preprocessing, images_to_tensor, train_image_classifier
 from textcnn.training import TrainConfig
 
 
@@ -44,32 +34,26 @@ def digits():
     return (images[train], labels[train]), (images[test], labels[test])
 
 
-def test_lenet5_learns_sklearn_digits(digits, tmp_path):
+def test_lenet5_learns_sklearn_digits_and_is_a_model_directory(digits, tmp_path):
+    import textcnn
+
     train, test = digits
     out = tmp_path / "run"
-    model, metrics = fit_image_classifier(
-        "lenet5", train, test, config=_config(), image_size=32, mean=0.3, std=0.4, out_dir=out
-    )
+    prep = Preprocessing(mean=0.3, std=0.4, image_size=32)
+    outcome = train_image_classifier("lenet5", train, test, config=_config(), preprocessing=prep, out_dir=out)
+    metrics = outcome.metrics
     assert metrics["test_accuracy"] >= 0.95, metrics["test"]["confusion_matrix"]
     assert metrics["n_train"] + metrics["n_dev"] == 1437 and metrics["n_test"] == 360
     assert metrics["epochs"] == 10 and 1 <= metrics["best_epoch"] <= 10 and metrics["seconds"] > 0
     assert metrics["model_kwargs"] == {"num_classes": 10, "in_channels": 1}
-    # The run folder rebuilds the model from the file alone.
-    saved = json.loads((out / METRICS_NAME).read_text())
-    assert saved["test_accuracy"] == metrics["test_accuracy"]
-    from safetensors import safe_open
-    from safetensors.torch import load_file
-
-    with safe_open(str(out / WEIGHTS_NAME), framework="pt") as fh:
-        meta = fh.metadata()
-    rebuilt = create_model(meta["model"], **json.loads(meta["model_kwargs"]))
-    rebuilt.load_state_dict(load_file(str(out / WEIGHTS_NAME)))
-    prep = json.loads(meta["preprocessing"])
-    x = images_to_tensor(test[0][:16], **prep)
-    model.eval()
-    rebuilt.eval()
-    with torch.no_grad():
-        torch.testing.assert_close(rebuilt(x), model(x))
+    # The folder is a model directory: textcnn.load rebuilds the model, with its preprocessing, from the files alone.
+    loaded = textcnn.load(out)
+    assert isinstance(loaded, ImageClassifier) and loaded.preprocessing == prep
+    assert not (out / "checkpoint.pt").exists()
+    expected = outcome.classifier.predict_proba(test[0][:16])
+    np.testing.assert_allclose(loaded.predict_proba(test[0][:16]), expected, rtol=1e-5, atol=1e-6)
+    accuracy = np.mean(np.asarray(loaded.predict(test[0])) == np.asarray([str(y) for y in test[1]]))
+    assert accuracy == pytest.approx(metrics["test_accuracy"])
 
 
 def test_images_to_tensor_scales_standardises_and_resizes():
@@ -86,18 +70,6 @@ def test_images_to_tensor_scales_standardises_and_resizes():
         images_to_tensor(raw, mean=0.1)
     with pytest.raises(ValueError, match="image_size"):
         images_to_tensor(raw, image_size=0)
-
-
-def test_split_dev_is_stratified_seeded_and_disjoint():
-    labels = np.repeat(np.arange(3), [50, 30, 20])
-    train, dev = split_dev(labels, 0.1, seed=0)
-    assert np.bincount(labels[dev]).tolist() == [5, 3, 2]
-    assert np.intersect1d(train, dev).size == 0 and train.size + dev.size == 100
-    assert split_dev(labels, 0.1, seed=0)[1].tolist() == dev.tolist()
-    assert split_dev(labels, 0.1, seed=1)[1].tolist() != dev.tolist()
-    assert split_dev(labels, 0.0)[1].size == 0
-    with pytest.raises(ValueError, match="dev_fraction"):
-        split_dev(labels, 1.0)
 
 
 def test_bad_inputs_name_the_problem(digits):

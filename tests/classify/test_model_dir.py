@@ -262,3 +262,21 @@ def test_an_interrupted_save_is_not_a_model(tiny_model_dir, tmp_path, monkeypatc
     assert not list(target.glob(".*.tmp"))  # the failed write cleaned up after itself
     clf.save_pretrained(target)
     assert textcnn.load(target).labels == clf.labels
+
+
+def test_integer_labels_are_read_back_as_integers(model_copy):
+    _edit_meta(model_copy, labels=[0, 1])
+    clf = textcnn.load(model_copy)
+    assert clf.labels == [0, 1]
+    assert clf.predict(["great fun", "a dull plot"]) == [1, 0]
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [[0, "pos"], [True, False], [0.0, 1.0], [None, "pos"], [["neg"], ["pos"]], [{"a": 1}, "pos"]],
+    ids=["int-and-str", "bool", "float", "null", "list", "object"],
+)
+def test_labels_that_are_not_all_strings_or_all_integers_are_refused(model_copy, labels):
+    _edit_meta(model_copy, labels=labels)
+    with pytest.raises(ValueError, match=r"textcnn.json: labels must be all strings or all integers, got "):
+        textcnn.load(model_copy)

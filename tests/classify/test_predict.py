@@ -219,3 +219,26 @@ def test_a_symlinked_output_keeps_the_link_and_replaces_its_target(clf, tmp_path
     predict_files(None, [str(tmp_path / "in.txt")], link, classifier=clf)
     assert link.is_symlink() and link.resolve() == target.resolve()
     assert [row.split("\t")[0] for row in target.read_text().splitlines()] == ["label", "pos", "neg"]
+
+
+def test_a_broken_quote_in_a_csv_input_is_an_error_naming_its_line_not_two_rows(clf, tmp_path):
+    """Issue #19: a 1,000-row CSV whose row 2 opens a quote it never closes gave 2 predictions and exit code 0."""
+    rows = [f"{i},a great film number {i}" for i in range(1, 1001)]
+    rows[1] = '2,"a great film, and the quote never closes'
+    source = tmp_path / "rows.csv"
+    source.write_text("id,text\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out.tsv"
+    with pytest.raises(ValueError, match=r"rows\.csv: line 3: a quoted field opens .* still open after 201 lines"):
+        predict_files(None, [str(source)], out, classifier=clf)
+    assert not out.exists()
+    rows[1] = '2,"a great film, and the quote closes"'
+    source.write_text("id,text\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert predict_files(None, [str(source)], out, classifier=clf).n == 1000
+    assert len(out.read_text().splitlines()) == 1 + 1000
+
+
+def test_a_jsonl_text_that_is_not_a_string_is_an_error_naming_its_line(clf, tmp_path):
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"text": "great"}\n{"text": 42}\n')
+    with pytest.raises(ValueError, match=r"in\.jsonl: line 2: text 'text' is an integer \(42\), expected a string"):
+        predict_files(None, [str(source)], tmp_path / "out.tsv", classifier=clf)

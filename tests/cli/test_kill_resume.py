@@ -67,7 +67,7 @@ def test_kill_9_during_training_then_resume_gives_the_uninterrupted_model(kim_fi
 
     # killed mid-training: a checkpoint of a completed epoch, no model yet
     state = torch.load(victim_dir / "checkpoint.pt", weights_only=True)
-    assert 1 <= state["epoch"] < EPOCHS
+    assert 1 <= state["state"]["epoch"] < EPOCHS
     assert not (victim_dir / "textcnn.json").exists()
 
     # resume, and an uninterrupted run to compare with (both in-process, on one thread like the killed run)

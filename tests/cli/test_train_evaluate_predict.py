@@ -132,4 +132,5 @@ def test_undecodable_training_bytes_are_reported_or_refused_with_strict(tmp_path
     )
     strict = _run([*base, "--out", tmp_path / "b", "--strict"])
     assert strict.exit_code != 0
-    assert "train.tsv: 1 line(s) hold bytes" in strict.output and "refused (data.strict)" in strict.output
+    # --strict reaches the reader, which refuses the row itself, naming the file and the line
+    assert "train.tsv: line 8 is not valid utf-8 or cp1252 (strict)" in strict.output

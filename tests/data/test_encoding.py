@@ -1,7 +1,10 @@
+import gzip
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from textcnn.data.encoding import decode_line, decode_lines, read_lines
+from textcnn.data.encoding import LineTally, decode_line, decode_lines, iter_lines, read_lines
 
 _LINE = st.text(alphabet=st.characters(blacklist_characters="\n\r", blacklist_categories=("Cs",)), max_size=30)
 
@@ -60,3 +63,47 @@ def test_decode_line_streaming_fallbacks():
     assert decode_line("\u00e9".encode()) == ("\u00e9", False)
     assert decode_line(b"\xe9") == ("\u00e9", False)  # cp1252
     assert decode_line(b"\x81", encoding="utf-8") == ("\ufffd", True)
+
+
+def test_each_line_is_decoded_on_its_own():
+    """A UTF-8 file with one cp1252 line keeps its UTF-8 lines intact (whole-file detection would not)."""
+    decoded = decode_lines("\u00e9t\u00e9\n".encode() + b"caf\xe9\nplain\n")
+    assert decoded.lines == ["\u00e9t\u00e9", "caf\u00e9", "plain"]
+    assert decoded.encoding == "utf-8+cp1252" and decoded.report()["lines_by_encoding"] == {"utf-8": 1, "cp1252": 1}
+
+
+def test_strict_refuses_a_line_that_needs_replacement_characters():
+    with pytest.raises(ValueError, match=r"<bytes>: line 2 is not valid utf-8 or cp1252 \(strict\)"):
+        decode_lines(b"ok\nbad \x81\n", strict=True)
+    assert decode_lines(b"ok\ncaf\xe9\n", strict=True).lines == ["ok", "caf\u00e9"]
+
+
+def test_iter_lines_streams_and_tallies(tmp_path):
+    path = tmp_path / "in.txt.gz"
+    path.write_bytes(gzip.compress(b"\xef\xbb\xbfa\r\ncaf\xe9\n\x81\n" + b"x\n" * 10))
+    tally = LineTally(keep=1)
+    assert list(iter_lines(path, tally=tally)) == ["a", "caf\u00e9", "\ufffd"] + ["x"] * 10
+    assert (tally.lines, tally.not_utf8, tally.replaced, tally.replaced_lines, tally.crlf_lines, tally.bom) == (
+        13, 2, 1, [3], 1, True)  # fmt: skip
+    assert list(iter_lines(path, encoding="utf-8"))[1] == "caf\ufffd"
+    broken = tmp_path / "cut.txt.gz"
+    broken.write_bytes(gzip.compress(b"line\n" * 1000)[:40])
+    with pytest.raises(ValueError, match=r"cut.txt.gz: not a complete gzip file"):
+        list(iter_lines(broken))
+    with pytest.raises(ValueError, match=r"cut.txt.gz: corrupt or truncated gzip file"):
+        read_lines(broken)
+    with pytest.raises(FileNotFoundError, match="gone.txt"):
+        list(iter_lines(tmp_path / "gone.txt"))
+
+
+def test_all_readers_of_lines_agree(tmp_path, monkeypatch):
+    """Prediction inputs, labelled files, word2vec corpora and the Kim files are read by the same line reader."""
+    from textcnn.data.files import read_texts
+    from textcnn.text.word2vec import read_text_lines
+
+    data = b"\xef\xbb\xbfone\r\nwait\x85 two\n\nf\xc3\xbcnf\rsix\n"
+    path = tmp_path / "in.txt"
+    path.write_bytes(data)
+    expected = ["one", "wait\u2026 two", "", "f\u00fcnf\rsix"]
+    assert list(read_texts(path)) == list(iter_lines(path)) == read_lines(path).lines == expected
+    assert list(read_text_lines(path, encoding="cp1252"))[:3] == ["one", "wait\u2026 two", ""]  # BOM dropped too

@@ -58,7 +58,7 @@ def test_jsonl_parquet_tsv_tab_and_kim_formats(tmp_path):
 
 def test_eval_file_with_unseen_label_names_file_and_row(tmp_path):
     path = _write(tmp_path / "dev.csv", "text,label\na,neg\nb,meh\n")
-    with pytest.raises(ValueError, match=r"dev.csv: row 2 has label 'meh'"):
+    with pytest.raises(ValueError, match=r"dev.csv: line 3 has label 'meh'"):
         load_text_file(path, label_names=["neg", "pos"])
     path = _write(tmp_path / "dev.txt", "neg a\nmeh b\n")
     with pytest.raises(ValueError, match=r"dev.txt: line 2 has label 'meh'"):
@@ -70,10 +70,10 @@ def test_eval_file_with_unseen_label_names_file_and_row(tmp_path):
     [
         ("e.csv", "", "file is empty"),
         ("c.csv", "text,target\na,1\nb,2\n", "no column 'label'; columns: text, target"),
-        ("l.csv", "text,label\na,x\nb,\n", "row 2 has an empty label"),
+        ("l.csv", "text,label\na,x\nb,\n", "line 3 has an empty label"),
         ("j.jsonl", '{"text": "a", "label": 1}\n{"text": oops}\n', "line 2 is not valid JSON"),
         ("w.csv", "text,label\na,1\nb,2\nc,3,extra\n", "line 4 has 3 fields, expected 2"),
-        ("u.txt", "pos a\n\tno label\n", "line 2 has text but an empty label"),
+        ("u.txt", "pos a\n\tno label\n", "line 2 has an empty label"),
     ],
 )
 def test_bad_files_name_file_and_place(tmp_path, name, content, message):
@@ -83,12 +83,20 @@ def test_bad_files_name_file_and_place(tmp_path, name, content, message):
     assert message in str(info.value)
 
 
-def test_csv_encoding_problem_names_line_and_fix(tmp_path):
+def test_csv_lines_are_decoded_like_every_text_file_and_reported(tmp_path):
+    """CSV files follow the one line rule: UTF-8, else cp1252, else replacement characters (counted); ``strict``
+    refuses a line that needs replacement characters, naming it."""
     path = tmp_path / "latin.csv"
-    path.write_bytes(b"text,label\na,1\ncaf\xe9,2\n")
-    with pytest.raises(ValueError, match=r"latin.csv: line 3 is not valid UTF-8; pass encoding="):
-        load_text_file(path)
-    assert load_text_file(path, encoding="cp1252")[0].texts == ["a", "caf\u00e9"]
+    path.write_bytes(b"text,label\na,1\ncaf\xe9,2\n\xc3\xa9t\xc3\xa9,1\n")
+    split, _, info = files.read_labelled_file(path)
+    assert split.texts == ["a", "caf\u00e9", "\u00e9t\u00e9"]
+    assert info["encoding"] == "utf-8+cp1252" and info["lines_by_encoding"] == {"cp1252": 1, "utf-8": 1}
+    assert load_text_file(path, encoding="cp1252")[0].texts[1] == "caf\u00e9"
+    path.write_bytes(b"text,label\na,1\nbad \x81 byte,2\n")
+    split, _, info = files.read_labelled_file(path)
+    assert split.texts[1] == "bad \ufffd byte" and info["replacement_char_line_numbers"] == [3]
+    with pytest.raises(ValueError, match=r"latin.csv: line 3 is not valid utf-8 or cp1252 \(strict\)"):
+        load_text_file(path, strict=True)
 
 
 def test_missing_file_is_named(tmp_path):
@@ -149,12 +157,16 @@ def test_read_texts_one_item_per_line(tmp_path):
 
 def test_read_texts_columns_and_streaming(tmp_path):
     _write(tmp_path / "a.csv", 'label,text\n1,"x, y"\n2,"two\nlines"\n3,\n')
-    assert list(read_texts(tmp_path / "a.csv")) == ["x, y", "two\nlines", ""]
-    _write(tmp_path / "b.jsonl", '{"s": "a"}\n\n"plain"\n{"s": 1}\nnot json\n')
+    with pytest.warns(UserWarning, match=r"a.csv: records span several lines \(line 3: 2 lines\); each is one text"):
+        assert list(read_texts(tmp_path / "a.csv")) == ["x, y", "two\nlines", ""]
+    _write(tmp_path / "b.jsonl", '{"s": "a"}\n\n"plain"\n{"s": null}\nnot json\n')
     items = read_texts(tmp_path / "b.jsonl", column="s")
-    assert [next(items) for _ in range(4)] == ["a", "", "plain", "1"]  # streamed before the bad line is read
+    assert [next(items) for _ in range(4)] == ["a", "", "plain", ""]  # streamed before the bad line is read
     with pytest.raises(ValueError, match=r"b.jsonl: line 5 is not valid JSON"):
         next(items)
+    _write(tmp_path / "n.jsonl", '{"s": "a"}\n{"s": 1}\n')
+    with pytest.raises(ValueError, match=r"n.jsonl: line 2: text 's' is an integer \(1\), expected a string"):
+        list(read_texts(tmp_path / "n.jsonl", column="s"))
     pq.write_table(pa.table({"text": ["p", None, "q"]}), tmp_path / "c.parquet")
     assert list(read_texts(tmp_path / "c.parquet")) == ["p", "", "q"]
     with pytest.raises(ValueError, match="no column 'body'"):

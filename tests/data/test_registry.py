@@ -114,3 +114,25 @@ def test_overview_rows(data_dir, tmp_path):
     assert rows["sst1"]["sizes"] == "train 8544 / dev 1101 / test 2210"
     assert rows["file"]["data"] == "-"
     assert registry.dataset_overview(tmp_path)[0]["data"].startswith("missing")
+
+
+@pytest.mark.parametrize("name", ["MR", "Mr", "SST2", "Ag_News"])
+def test_dataset_names_are_case_insensitive(name):
+    assert get_dataset_spec(name).name == name.lower()
+
+
+def test_a_dataset_name_that_matches_a_registered_one_only_in_case_loads_under_its_registered_name(data_dir):
+    splits = load_dataset("TREC", data_dir)
+    assert splits.report["dataset"] == "trec" and len(splits.test) == 500
+
+
+@pytest.mark.parametrize(("name", "suggestion"), [("mrr", "mr"), ("sst-2", "sst2"), ("agnews", "ag_news")])
+def test_a_misspelt_dataset_name_suggests_the_closest(name, suggestion):
+    with pytest.raises(ValueError, match=rf"unknown dataset {name!r}; did you mean {suggestion!r}\?"):
+        load_dataset(name)
+
+
+def test_a_name_like_no_dataset_suggests_nothing():
+    with pytest.raises(ValueError) as info:
+        get_dataset_spec("imagenet")
+    assert "did you mean" not in str(info.value) and "registered datasets: 20ng" in str(info.value)

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import textcnn.models.xo_net  # noqa: F401  (registers xo_net until textcnn.models imports it)
-from textcnn.classify.image import fit_image_classifier
+from textcnn.classify.image import train_image_classifier
 from textcnn.data.xo import XO_LABELS, make_xo_images
 from textcnn.models import create_model, get_model_entry
 from textcnn.models.xo_net import XONet, lecture_filter
@@ -77,7 +77,8 @@ def test_learns_x_versus_o_on_held_out_images(one_thread):
         seed=0,
         num_threads=one_thread,
     )
-    model, metrics = fit_image_classifier("xo_net", train, test, config=config, label_names=XO_LABELS)
+    outcome = train_image_classifier("xo_net", train, test, config=config, label_names=XO_LABELS)
+    model, metrics = outcome.model, outcome.metrics
     assert metrics["test_accuracy"] >= 0.99, metrics["test"]["confusion_matrix"]
     assert metrics["n_test"] == 1000 and metrics["n_dev"] == 150 and metrics["epochs"] == 2
     # The same net untrained is at chance: the accuracy comes from learning.

@@ -1,4 +1,4 @@
-"""Registry-driven checks over every registered image model.
+"""Registry-driven checks over every registered model (image models below; text models at the end).
 
 Each model is built with a non-default number of classes. At its registered input size it runs in eval mode on the
 ``meta`` device (shapes only, no memory). A real forward and backward pass in training mode on the CPU checks the
@@ -65,3 +65,20 @@ def test_forward_backward_finite(name):
     grads = [p.grad for p in model.parameters() if p.requires_grad]
     assert all(g is not None and torch.isfinite(g).all() for g in grads)
     assert any(g.abs().sum() > 0 for g in grads)
+
+
+@pytest.mark.parametrize("name", list_models("text"))
+def test_every_text_model_runs_forward_and_backward_with_masks(name):
+    entry = get_model_entry(name)
+    torch.manual_seed(0)
+    model = create_model(name, **{**entry.test_kwargs, "num_classes": NUM_CLASSES}).train()
+    vocab = entry.test_kwargs.get("vocab_size", 50)
+    ids = torch.randint(2, vocab, (3, entry.input_size[0]))  # (B, T)
+    mask = torch.ones_like(ids, dtype=torch.bool)
+    mask[1, 5:] = False  # a padded row
+    ids[1, 5:] = 0
+    logits = model(ids, mask)
+    assert logits.shape == (3, NUM_CLASSES) and torch.isfinite(logits).all()
+    F.cross_entropy(logits, torch.arange(3) % NUM_CLASSES).backward()
+    grads = [p.grad for p in model.parameters() if p.requires_grad]
+    assert grads and all(g is not None and torch.isfinite(g).all() for g in grads)

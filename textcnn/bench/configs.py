@@ -12,12 +12,12 @@ import copy
 import re
 
 from textcnn.classify.config import ExperimentConfig, from_dict
+from textcnn.models.kim_cnn import MODES
 from textcnn.utils.config import apply_override, set_dotted
 
 KIM_DATASETS = ("mr", "sst1", "sst2", "subj", "trec", "cr", "mpqa")
 LONG_DATASETS = ("20ng", "ag_news")
 BENCH_DATASETS = KIM_DATASETS + LONG_DATASETS
-MODES = ("rand", "static", "non-static", "multichannel")
 # Per-dataset defaults of the runner (documents are long there); a user override of the same key wins.
 DATASET_DEFAULTS: dict[str, dict[str, object]] = {"20ng": {"data.max_len": 400}, "ag_news": {"data.max_len": 100}}
 # Keys that change how a run executes, not its result: left out of the run's key.

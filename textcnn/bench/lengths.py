@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from textcnn.utils.tables import markdown_table
+
 
 def length_stats(
     dataset: str, data_dir: str | Path | None = None, *, max_lens: list[int] = (100, 400, 1000), **options
@@ -54,11 +56,10 @@ def render_length_table(rows: list[dict]) -> str:
     """Markdown table of :func:`length_stats` results."""
     limits = sorted({m for row in rows for s in row["splits"].values() for m in s["truncated"]})
     header = ["dataset", "split", "n", "mean", "median", "p90", "p99", "max", *(f"> {m}" for m in limits)]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    table = []
     for row in rows:
         for split, s in row["splits"].items():
             stats = [f"{s[k]:.0f}" for k in ("mean", "median", "p90", "p99")]
             shares = [f"{100 * s['truncated'].get(m, 0.0):.1f}%" for m in limits]
-            cells = [row["dataset"], split, str(s["n"]), *stats, str(s["max"]), *shares]
-            lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+            table.append([row["dataset"], split, str(s["n"]), *stats, str(s["max"]), *shares])
+    return markdown_table(header, table)

@@ -14,6 +14,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from textcnn.utils.tables import markdown_table
+
 KIM_COLUMNS = (("mr", "MR"), ("sst1", "SST-1"), ("sst2", "SST-2"), ("subj", "Subj"), ("trec", "TREC"),
                ("cr", "CR"), ("mpqa", "MPQA"))  # fmt: skip
 LONG_COLUMNS = (("20ng", "20 Newsgroups"), ("ag_news", "AG News (20k train subset)"))
@@ -150,12 +152,6 @@ def format_cell(cell: Cell | None, dataset: str) -> str:
     return f"{text} ({detail})"
 
 
-def _markdown(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
-
-
 def _notes(cells: dict[tuple[str, str], Cell]) -> dict[str, str]:
     """Letters for the distinct data options of the cells: ``{"data.options.phrases=false": "a"}``."""
     distinct = sorted({c.note for c in cells.values() if c.note})
@@ -179,7 +175,7 @@ def accuracy_table(records: Iterable[dict], columns=KIM_COLUMNS, *, kim: bool = 
                 text += f" [{letters[cell.note]}]"
             out.append(text)
         body.append(out)
-    table = _markdown(["", *(title for _, title in columns)], body)
+    table = markdown_table(["", *(title for _, title in columns)], body)
     if letters:
         table += "\n" + "\n".join(f"[{letter}] {note}" for note, letter in letters.items()) + "\n"
     return table
@@ -196,7 +192,7 @@ def time_table(records: Iterable[dict], columns=KIM_COLUMNS) -> str:
             cell = cells.get((row, dataset))
             out.append(f"{statistics.fmean(cell.seconds):.1f}" if cell is not None and cell.n else MISSING)
         body.append(out)
-    return _markdown(["seconds per run", *(title for _, title in columns)], body)
+    return markdown_table(["seconds per run", *(title for _, title in columns)], body)
 
 
 def truncation_table(records: Iterable[dict]) -> str:
@@ -216,7 +212,7 @@ def truncation_table(records: Iterable[dict]) -> str:
     if not body:
         return "No CNN runs with a max_len yet.\n"
     header = ["dataset", "model", "max_len", "accuracy (%)", "train truncated", "test truncated", "s/run"]
-    return _markdown(header, body)
+    return markdown_table(header, body)
 
 
 def _share(recs: list[dict], count_key: str, total_key: str) -> str:
@@ -272,7 +268,7 @@ def kim_gap_table(records: Iterable[dict], columns=KIM_COLUMNS) -> str:
         body.append(out)
     if not body:
         return "No CNN runs yet.\n"
-    return _markdown(["ours − Kim / gain over rand (Kim's gain)", *(title for _, title in columns)], body)
+    return markdown_table(["ours − Kim / gain over rand (Kim's gain)", *(title for _, title in columns)], body)
 
 
 def render_report(records: list[dict]) -> str:

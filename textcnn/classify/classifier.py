@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -18,6 +19,9 @@ from torch import nn
 from textcnn.classify.model_dir import build_model, read_model_dir, save_model_dir
 from textcnn.data.batching import text_inputs
 from textcnn.training.device import to_device, torch_threads
+
+if TYPE_CHECKING:
+    from textcnn.classify.explain import Explanation
 
 
 @dataclass
@@ -57,7 +61,7 @@ class TextClassifier:
     Args:
         model: A text model taking ``(input_ids, mask)``.
         tokenizer: A fitted :class:`textcnn.text.tokenizers.TextTokenizer`.
-        labels: Class names in id order.
+        labels: Class names in id order: all ``str`` or all ``int`` (kept as they are through save and load).
         model_name: Registry name of the model (saved so it can be rebuilt).
         model_kwargs: Keyword arguments that rebuild the model.
         max_len: Texts longer than this many tokens are truncated (``None``: no limit).
@@ -73,7 +77,7 @@ class TextClassifier:
         self,
         model: nn.Module,
         tokenizer,
-        labels: Sequence[str],
+        labels: Sequence[str] | Sequence[int],
         *,
         model_name: str = "kim_cnn",
         model_kwargs: dict | None = None,
@@ -184,6 +188,7 @@ class TextClassifier:
                 f"batch_size, chunk_size and max_batch_tokens must be >= 1, got {batch_size}, {chunk_size}, "
                 f"{max_batch_tokens}"
             )
+        _check_not_one_text(texts)
         stats = stats if stats is not None else PredictStats()
         self.model.eval()
         chunk: list[str] = []
@@ -250,10 +255,23 @@ class TextClassifier:
         blocks = list(self._iter_blocks(texts, batch_size, CHUNK_SIZE, None, MAX_BATCH_TOKENS))
         return np.concatenate(blocks) if blocks else np.zeros((0, len(self.labels)), dtype=np.float32)
 
-    def predict(self, texts: Sequence[str], batch_size: int = 256) -> list[str]:
-        """The most probable label name of each text."""
+    def predict(self, texts: Sequence[str], batch_size: int = 256) -> list[str] | list[int]:
+        """The most probable label of each text (a name from :attr:`labels`: ``str``, or ``int`` for a model fitted
+        on integer labels)."""
         proba = self.predict_proba(texts, batch_size=batch_size)
         return [self.labels[i] for i in proba.argmax(axis=1)] if len(proba) else []
+
+    def explain(self, text: str, top_k: int = 5) -> Explanation:
+        """Why the model gives ``text`` its label: the logits split exactly into n-gram contributions (``kim_cnn``
+        models only; see :func:`textcnn.classify.explain.explain_kim`).
+
+        Raises:
+            TypeError: If ``text`` is not one ``str`` (a list, say): it explains one text.
+            ValueError: If the model is not a Kim CNN.
+        """
+        from textcnn.classify.explain import explain_kim
+
+        return explain_kim(self, text, top_k=top_k)
 
 
 def _check_runs(model: nn.Module, tokenizer, labels: list[str], max_len: int | None, path) -> None:
@@ -278,6 +296,19 @@ def _check_runs(model: nn.Module, tokenizer, labels: list[str], max_len: int | N
         )
 
 
+def _check_not_one_text(texts: object) -> None:
+    """Refuse a single string where texts are expected (iterating over it would predict each character).
+
+    Raises:
+        TypeError: If ``texts`` is a ``str`` or ``bytes``.
+    """
+    if isinstance(texts, str | bytes):
+        raise TypeError(
+            f"expected a list of texts, got a single {type(texts).__name__} ({texts[:40]!r}); pass a list of texts, "
+            f"e.g. [text]"
+        )
+
+
 def _clean(text) -> str:
     """Make any input a string the tokenizer accepts (``None`` -> empty, NUL bytes dropped)."""
     if text is None:
@@ -285,6 +316,14 @@ def _clean(text) -> str:
     return str(text).replace("\x00", " ")
 
 
-def load(path: str | Path, device: str = "cpu") -> TextClassifier:
-    """Load a model directory in one call (same as :meth:`TextClassifier.from_pretrained`)."""
+def load(path: str | Path, device: str = "cpu"):
+    """Load a model directory in one call: a :class:`TextClassifier` for a text model, an
+    :class:`~textcnn.classify.image.ImageClassifier` for an image model (e.g. LeNet-5 from
+    ``scripts/train_lenet_mnist.py --out DIR``)."""
+    from textcnn.classify.model_dir import read_task
+
+    if read_task(path) == "image":
+        from textcnn.classify.image import ImageClassifier
+
+        return ImageClassifier.from_pretrained(path)
     return TextClassifier.from_pretrained(path, device=device)

@@ -59,6 +59,10 @@ class DataConfig:
     bucket: bool = True
     strict: bool = False
 
+    def __post_init__(self) -> None:
+        if isinstance(self.dataset, str):
+            self.dataset = self.dataset.lower()  # registered names are lower case; `MR` and `FILE` mean them
+
     def validate(self) -> None:
         if self.dataset is None:
             raise ValueError("data.dataset is required (a name from `textcnn datasets list`, or `file`)")
@@ -228,12 +232,51 @@ def load_config(path: str | Path | None = None, overrides: list[str] | tuple[str
         FileNotFoundError: If ``path`` does not exist.
         ValueError: On YAML errors (with line), unknown keys, wrong types, bad values.
     """
-    data = read_yaml_mapping(path) if path is not None else {}
-    for item in overrides:
-        apply_override(data, item)
+    config = _read_config(path, overrides)
     try:
-        config = from_dict(data)
         config.validate()
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}" if path is not None else str(exc)) from None
     return config
+
+
+def _read_config(path: str | Path | None, overrides: list[str] | tuple[str, ...]) -> ExperimentConfig:
+    """A YAML config with ``overrides`` applied, its keys and types checked, the rules between keys not yet."""
+    data = read_yaml_mapping(path) if path is not None else {}
+    for item in overrides:
+        apply_override(data, item)
+    try:
+        return from_dict(data)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}" if path is not None else str(exc)) from None
+
+
+def effective_config_yaml(path: str | Path | None = None, overrides: list[str] | tuple[str, ...] = ()) -> str:
+    """The full effective config as YAML (what ``textcnn config show`` prints): every section with every key, and
+    the model section with every builder argument (its default where not set, see :meth:`ModelConfig.resolved`).
+
+    Keys and types are checked as :func:`load_config` checks them. What ``textcnn train`` would still refuse, such
+    as a missing ``data.dataset`` (given on train's command line, often) or a model argument its builder rejects,
+    is reported in ``# note:`` lines above the YAML, which still reads back as the same config.
+
+    Raises:
+        FileNotFoundError: If ``path`` does not exist.
+        ValueError: On YAML errors, unknown keys and wrong types (the dotted key named).
+    """
+    config = _read_config(path, overrides)
+    notes = []
+    if config.data.dataset is None:
+        notes.append("data.dataset is not set; `textcnn train` needs it (--dataset NAME or --set data.dataset=NAME)")
+        probe = replace(config, data=replace(config.data, dataset="<not set>"))  # check the other rules all the same
+    else:
+        probe = config
+    try:
+        probe.validate()
+    except ValueError as exc:
+        notes.append(f"`textcnn train` would refuse this config: {exc}")
+    resolved = config.model.resolved()
+    if config.embeddings.vectors is not None and "embedding_dim" in resolved:
+        notes.append("model.embedding_dim becomes the dimension of embeddings.vectors when the model is built")
+    shown = {**config.to_dict(), "model": {"name": config.model.name, **resolved}}
+    lines = [f"# note: {' '.join(note.split())}" for note in notes]
+    return "".join(line + "\n" for line in lines) + yaml.safe_dump(shown, sort_keys=False, allow_unicode=True)

@@ -1,10 +1,14 @@
-"""Library function behind ``textcnn evaluate``: metrics of a saved model on a dataset split or a labelled file."""
+"""Library function behind ``textcnn evaluate``: metrics of a saved model (text or image) on a dataset split or a
+labelled file."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from textcnn.classify.classifier import TextClassifier
+from textcnn.classify.classifier import load
+
+#: Image datasets ``evaluate`` can score an image model on: name -> loader of ``(images, labels)`` for a split.
+IMAGE_DATASETS = ("mnist",)
 
 
 def evaluate_model_dir(
@@ -16,11 +20,14 @@ def evaluate_model_dir(
     split: str = "test",
     split_seed: int = 0,
     file: str | None = None,
-    text_column: str = "text",
-    label_column: str = "label",
+    text_column: str | None = None,
+    label_column: str | None = None,
     batch_size: int = 256,
 ) -> dict:
     """Metrics of a saved model on a registered dataset's split or on a labelled file.
+
+    The result also says what was scored: ``scored = {"dataset" or "file", "split", "fold"}``. A labelled file's
+    columns default to those the model was trained with (``data.text_column`` / ``data.label_column`` of its config).
 
     Raises:
         ValueError: If neither/both of ``dataset`` and ``file`` are given, the labels differ from the model's, or a
@@ -30,31 +37,61 @@ def evaluate_model_dir(
 
     if (dataset is None) == (file is None):
         raise ValueError("give exactly one of --dataset or --file")
-    clf = TextClassifier.from_pretrained(model_dir)
-    if dataset is not None:
-        from textcnn.data.registry import load_dataset
-
-        splits = load_dataset(dataset, data_dir, fold=fold, seed=split_seed)
-        part = getattr(splits, split, None)
-        if part is None:
-            raise ValueError(f"dataset {dataset!r} has no {split!r} split")
-        if list(splits.label_names) != clf.labels:
-            raise ValueError(f"dataset {dataset!r} has labels {splits.label_names}, the model {clf.labels}")
-        texts, gold = list(part.texts), list(part.labels)
+    clf = load(model_dir)
+    if getattr(clf, "task", "text") == "image":
+        gold, proba, scored = _image_predictions(clf, dataset, data_dir, split, batch_size)
+    elif dataset is not None:
+        texts, gold, scored = _dataset_examples(clf, dataset, data_dir, fold, split, split_seed)
+        proba = clf.predict_proba(texts, batch_size=batch_size)
     else:
-        from textcnn.data.files import load_text_file
+        data = clf.config.get("data", {}) if isinstance(clf.config.get("data"), dict) else {}
+        columns = (text_column or data.get("text_column", "text"), label_column or data.get("label_column", "label"))
+        texts, gold, scored = _file_examples(clf, file, *columns)
+        proba = clf.predict_proba(texts, batch_size=batch_size)
+    metrics = classification_metrics(gold, proba.argmax(axis=1).tolist(), [str(x) for x in clf.labels])
+    metrics["scored"] = scored
+    return metrics
 
-        part, names = load_text_file(file, text_column=text_column, label_column=label_column)
-        index = {name: i for i, name in enumerate(clf.labels)}
-        gold = []
-        for row, label in enumerate(part.labels, start=1):
-            name = names[label]
-            if name not in index:
-                raise ValueError(
-                    f"{file}: row {row} has label {name!r}, which the model never saw "
-                    f"(model labels: {', '.join(clf.labels)})"
-                )
-            gold.append(index[name])
-        texts = list(part.texts)
-    proba = clf.predict_proba(texts, batch_size=batch_size)
-    return classification_metrics(gold, proba.argmax(axis=1).tolist(), clf.labels)
+
+def _dataset_examples(clf, dataset: str, data_dir, fold: int, split: str, split_seed: int):
+    from textcnn.data.registry import get_dataset_spec, load_dataset
+
+    splits = load_dataset(dataset, data_dir, fold=fold, seed=split_seed)
+    part = getattr(splits, split, None)
+    if part is None:
+        raise ValueError(f"dataset {dataset!r} has no {split!r} split")
+    if [str(x) for x in splits.label_names] != [str(x) for x in clf.labels]:
+        raise ValueError(f"dataset {dataset!r} has labels {splits.label_names}, the model {clf.labels}")
+    scored = {"dataset": splits.name, "split": split, "n": len(part)}
+    if get_dataset_spec(dataset).num_folds:
+        scored["fold"] = fold
+    return list(part.texts), list(part.labels), scored
+
+
+def _file_examples(clf, file: str, text_column: str, label_column: str):
+    from textcnn.data.files import load_text_file
+
+    part, names = load_text_file(file, text_column=text_column, label_column=label_column)
+    index = {str(name): i for i, name in enumerate(clf.labels)}
+    gold = []
+    for row, label in enumerate(part.labels, start=1):
+        name = str(names[label])
+        if name not in index:
+            raise ValueError(
+                f"{file}: row {row} has label {name!r}, which the model never saw "
+                f"(model labels: {', '.join(map(str, clf.labels))})"
+            )
+        gold.append(index[name])
+    return list(part.texts), gold, {"file": str(file), "n": len(gold)}
+
+
+def _image_predictions(clf, dataset: str | None, data_dir, split: str, batch_size: int):
+    if dataset not in IMAGE_DATASETS:
+        raise ValueError(f"{clf.model_name} is an image model: score it on one of {', '.join(IMAGE_DATASETS)}")
+    if split not in ("train", "test"):
+        raise ValueError(f"dataset {dataset!r} has the splits train and test, not {split!r}")
+    from textcnn.data.mnist import load_mnist
+
+    images, labels = load_mnist(data_dir, split)
+    proba = clf.predict_proba(images, batch_size=batch_size)
+    return labels.tolist(), proba, {"dataset": dataset, "split": split, "n": int(labels.size)}

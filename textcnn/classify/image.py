@@ -1,17 +1,18 @@
-"""Train and test any registered image model on in-memory arrays through the generic trainer.
+"""Train, save, load and test any registered image model on in-memory arrays through the generic trainer.
 
 ``train_image_classifier("lenet5", (x_train, y_train), (x_test, y_test), config=TrainConfig(...))`` converts the
 images to tensors (scaling, optional standardisation and resizing), holds out a stratified dev split for model
 selection, builds the model with :func:`textcnn.models.create_model`, fits it with
-:class:`textcnn.training.Trainer` and reports :func:`textcnn.training.evaluate_model` on the test split.
+:class:`textcnn.training.Trainer`, reports :func:`textcnn.training.evaluate_model` on the test split and, given an
+``out_dir``, saves an :class:`ImageClassifier` as a model directory (the same format as text models), which
+``textcnn.load`` opens and ``textcnn evaluate`` scores.
 """
 
 from __future__ import annotations
 
-import inspect
-import json
 import time
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -20,26 +21,36 @@ from torch import nn
 from torch.nn import functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
+from textcnn.classify import model_dir as md
 from textcnn.layers import count_parameters
 from textcnn.models import create_model, get_model_entry
 from textcnn.training import TrainConfig, Trainer, evaluate_model
-from textcnn.utils.io import atomic_write, atomic_write_json
 
 __all__ = [
-    "METRICS_NAME",
-    "WEIGHTS_NAME",
-    "fit_image_classifier",
+    "ImageClassifier",
+    "ImageOutcome",
+    "Preprocessing",
     "image_loader",
     "images_to_tensor",
-    "split_dev",
     "train_image_classifier",
 ]
 
-METRICS_NAME = "metrics.json"
-WEIGHTS_NAME = "model.safetensors"
-FORMAT_VERSION = 1
-
 ImageSplit = tuple[np.ndarray, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    """How images become a model's input (saved with the model, applied again at prediction).
+
+    Attributes:
+        mean: Subtracted after scaling uint8 pixels to [0, 1] (e.g. MNIST's 0.1307); ``None`` skips it.
+        std: Divides after subtracting ``mean``.
+        image_size: Resize (bilinear) to this square size; ``None`` keeps the size.
+    """
+
+    mean: float | None = None
+    std: float | None = None
+    image_size: int | None = None
 
 
 def images_to_tensor(
@@ -87,93 +98,89 @@ def image_loader(
     return DataLoader(TensorDataset(images, labels), batch_size=batch_size, shuffle=shuffle, generator=generator)
 
 
-def split_dev(labels: np.ndarray, dev_fraction: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of a seeded, stratified ``(train, dev)`` split (each class keeps its share in both parts).
+class ImageClassifier:
+    """A trained image model with its labels and preprocessing; predicts on arrays of images.
 
     Args:
-        labels: ``(N,)`` label ids.
-        dev_fraction: Share of each class held out, in ``[0, 1)``; 0 gives an empty dev split.
-        seed: Seed of the split.
-
-    Raises:
-        ValueError: If ``dev_fraction`` is outside ``[0, 1)``.
+        model: A registered image model.
+        labels: Class names in id order.
+        model_name: Registry name (saved so the model can be rebuilt).
+        model_kwargs: Keyword arguments that rebuild it.
+        preprocessing: Applied to every image before the model.
+        config: What trained it (saved as ``config.yaml``).
+        metrics: Saved as ``metrics.json``.
     """
-    if not 0.0 <= dev_fraction < 1.0:
-        raise ValueError(f"dev_fraction must be in [0, 1), got {dev_fraction}")
-    rng = np.random.default_rng(seed)
-    dev: list[np.ndarray] = []
-    for label in np.unique(labels):
-        members = rng.permutation(np.flatnonzero(labels == label))
-        dev.append(members[: int(round(dev_fraction * members.size))])
-    dev_idx = np.sort(np.concatenate(dev)) if dev else np.empty(0, dtype=np.int64)
-    train_idx = np.setdiff1d(np.arange(labels.shape[0]), dev_idx)
-    return train_idx, dev_idx
+
+    task = "image"
+
+    def __init__(
+        self,
+        model: nn.Module,
+        labels: Sequence,
+        *,
+        model_name: str,
+        model_kwargs: dict,
+        preprocessing: Preprocessing = Preprocessing(),
+        config: dict | None = None,
+        metrics: dict | None = None,
+    ) -> None:
+        self.model = model.eval()
+        self.labels = list(labels)
+        self.model_name = model_name
+        self.model_kwargs = dict(model_kwargs)
+        self.preprocessing = preprocessing
+        self.config = dict(config or {})
+        self.metrics = dict(metrics or {})
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path) -> ImageClassifier:
+        """Load an image model directory (runs no pickled code)."""
+        files = md.read_model_dir(path)
+        if files.task != "image":
+            raise ValueError(f"{path} holds a {files.task} model, not an image model")
+        try:
+            prep = Preprocessing(**files.preprocessing)
+        except TypeError as exc:
+            raise ValueError(f"{path}: bad preprocessing in {md.META_FILE} ({exc})") from None
+        return cls(
+            md.build_model(files, path), files.labels, model_name=files.model_name, model_kwargs=files.model_kwargs,
+            preprocessing=prep, config=files.config, metrics=files.metrics,
+        )  # fmt: skip
+
+    def save_pretrained(self, path: str | Path) -> Path:
+        """Write the model directory (see :mod:`textcnn.classify.model_dir`)."""
+        return md.save_model_dir(
+            path, self.model, model_name=self.model_name, model_kwargs=self.model_kwargs, labels=self.labels,
+            config=self.config, metrics=self.metrics, preprocessing=asdict(self.preprocessing),
+        )  # fmt: skip
+
+    @torch.inference_mode()
+    def predict_proba(self, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
+        """Class probabilities ``(N, C)`` of ``(N, H, W)`` or ``(N, C, H, W)`` images."""
+        x = images_to_tensor(images, **asdict(self.preprocessing))  # (N, C, H, W)
+        device = next(self.model.parameters()).device
+        self.model.eval()
+        out = [
+            torch.softmax(self.model(x[i : i + batch_size].to(device)).float(), dim=1)
+            for i in range(0, len(x), batch_size)
+        ]
+        return torch.cat(out).cpu().numpy() if out else np.zeros((0, len(self.labels)), dtype=np.float32)
+
+    def predict(self, images: np.ndarray, batch_size: int = 256) -> list:
+        """The most probable label of each image."""
+        return [self.labels[i] for i in self.predict_proba(images, batch_size).argmax(axis=1)]
 
 
-def fit_image_classifier(
-    model_name: str,
-    train: ImageSplit,
-    test: ImageSplit | None = None,
-    *,
-    config: TrainConfig,
-    dev_fraction: float = 0.1,
-    model_kwargs: dict | None = None,
-    out_dir: str | Path | None = None,
-    image_size: int | None = None,
-    mean: float | None = None,
-    std: float | None = None,
-    label_names: Sequence[str] | None = None,
-) -> tuple[nn.Module, dict]:
-    """Like :func:`train_image_classifier`, but also return the trained model (holding the best dev epoch)."""
-    x_train, y_train = _check_split(train, "train")
-    num_classes = int(y_train.max()) + 1 if label_names is None else len(label_names)
-    names = [str(i) for i in range(num_classes)] if label_names is None else [str(n) for n in label_names]
-    if int(y_train.max()) >= len(names):
-        raise ValueError(f"train labels go up to {int(y_train.max())} but only {len(names)} label_names were given")
+@dataclass
+class ImageOutcome:
+    """What :func:`train_image_classifier` returns: the classifier (holding the best dev epoch) and its metrics."""
 
-    train_idx, dev_idx = split_dev(y_train, dev_fraction, config.seed)
-    prep = {"mean": mean, "std": std, "image_size": image_size}
-    x_all = images_to_tensor(x_train, **prep)  # (N, C, H, W)
-    y_all = torch.from_numpy(y_train)
-    loader_kw = {"batch_size": config.batch_size}
-    train_loader = image_loader(x_all[train_idx], y_all[train_idx], shuffle=True, seed=config.seed, **loader_kw)
-    dev_loader = image_loader(x_all[dev_idx], y_all[dev_idx], **loader_kw) if dev_idx.size else None
+    classifier: ImageClassifier
+    metrics: dict = field(default_factory=dict)
 
-    kwargs = _model_kwargs(model_name, model_kwargs, num_classes=len(names), in_channels=x_all.shape[1])
-    torch.manual_seed(config.seed)
-    model = create_model(model_name, **kwargs)
-    start = time.perf_counter()
-    fit = Trainer(model, config, label_names=names, out_dir=out_dir).fit(train_loader, dev_loader)
-    seconds = time.perf_counter() - start
-
-    metrics: dict = {
-        "model": model_name,
-        "model_kwargs": kwargs,
-        "parameters": count_parameters(model),
-        "n_train": int(train_idx.size),
-        "n_dev": int(dev_idx.size),
-        "epochs": fit.epochs_run,
-        "best_epoch": fit.best_epoch,
-        f"best_dev_{config.metric}": fit.best_metric,
-        "stopped_early": fit.stopped_early,
-        "seconds": seconds,
-        "history": fit.history,
-    }
-    if test is not None:
-        x_test, y_test = _check_split(test, "test")
-        test_loader = image_loader(images_to_tensor(x_test, **prep), torch.from_numpy(y_test), **loader_kw)
-        start = time.perf_counter()
-        result = evaluate_model(model, test_loader, names, next(model.parameters()).device, config.amp)
-        metrics.update(
-            n_test=result["n"],
-            test_accuracy=result["accuracy"],
-            test_macro_f1=result["macro_f1"],
-            test_seconds=time.perf_counter() - start,
-            test=result,
-        )
-    if out_dir is not None:
-        _save(Path(out_dir), model, metrics, names, prep)
-    return model, metrics
+    @property
+    def model(self) -> nn.Module:
+        return self.classifier.model
 
 
 def train_image_classifier(
@@ -185,12 +192,10 @@ def train_image_classifier(
     dev_fraction: float = 0.1,
     model_kwargs: dict | None = None,
     out_dir: str | Path | None = None,
-    image_size: int | None = None,
-    mean: float | None = None,
-    std: float | None = None,
+    preprocessing: Preprocessing = Preprocessing(),
     label_names: Sequence[str] | None = None,
-) -> dict:
-    """Train a registered image model on arrays and measure it on a test split.
+) -> ImageOutcome:
+    """Train a registered image model on arrays, measure it on a test split, and save it to ``out_dir``.
 
     Args:
         model_name: A registered image model (``textcnn.models.list_models("image")``), e.g. ``"lenet5"``.
@@ -202,34 +207,66 @@ def train_image_classifier(
             early stopping; 0 trains on everything and keeps the last epoch.
         model_kwargs: Keyword arguments of the model builder; ``num_classes`` and ``in_channels`` are filled in
             from the data when the builder takes them and they are not given.
-        out_dir: Where the trainer's log and checkpoint, ``metrics.json`` and ``model.safetensors`` (with the
-            model name, kwargs, label names and preprocessing in its metadata) go; ``None`` writes nothing.
-        image_size: Resize images to this square size (e.g. 32 for LeNet-5 on 8x8 digits); ``None`` keeps them.
-        mean: Pixel mean subtracted after scaling; ``None`` skips standardisation.
-        std: Pixel standard deviation divided by after subtracting ``mean``.
+        out_dir: The model directory to write (trainer log and checkpoint while training); ``None`` writes nothing.
+        preprocessing: Scaling, standardisation and resizing of the images (saved with the model).
         label_names: Class names; default ``"0" .. "C-1"``.
 
     Returns:
-        Metrics: ``test_accuracy``, ``test_macro_f1``, ``test`` (full metrics), ``seconds`` (training wall time),
-        ``epochs`` (run), ``best_epoch``, ``best_dev_<metric>``, sizes, parameters and the per-epoch ``history``.
+        The classifier and its metrics: ``test_accuracy``, ``test_macro_f1``, ``test`` (full metrics), ``seconds``
+        (training wall time), ``epochs`` (run), ``best_epoch``, ``best_dev_<metric>``, sizes, parameters and the
+        per-epoch ``history``.
 
     Raises:
         ValueError: If the arrays are malformed or an option is out of range (the message names it).
     """
-    _, metrics = fit_image_classifier(
-        model_name,
-        train,
-        test,
-        config=config,
-        dev_fraction=dev_fraction,
-        model_kwargs=model_kwargs,
-        out_dir=out_dir,
-        image_size=image_size,
-        mean=mean,
-        std=std,
-        label_names=label_names,
+    from textcnn.data.splits import check_fraction, holdout_indices
+
+    x_train, y_train = _check_split(train, "train")
+    names = _label_names(y_train, label_names)
+    train_idx, dev_idx, _ = holdout_indices(y_train, fraction=check_fraction(dev_fraction), seed=config.seed)
+    x_all, y_all = images_to_tensor(x_train, **asdict(preprocessing)), torch.from_numpy(y_train)  # (N, C, H, W)
+    train_loader = image_loader(x_all[train_idx], y_all[train_idx], batch_size=config.batch_size, shuffle=True,
+                                seed=config.seed)  # fmt: skip
+    dev_loader = image_loader(x_all[dev_idx], y_all[dev_idx], batch_size=config.batch_size) if dev_idx.size else None
+    kwargs = _model_kwargs(model_name, model_kwargs, num_classes=len(names), in_channels=x_all.shape[1])
+    torch.manual_seed(config.seed)
+    model = create_model(model_name, **kwargs)
+    start = time.perf_counter()
+    fit = Trainer(model, config, label_names=names, out_dir=out_dir).fit(train_loader, dev_loader)
+    metrics: dict = {
+        "model": model_name, "model_kwargs": kwargs, "parameters": count_parameters(model),
+        "n_train": int(train_idx.size), "n_dev": int(dev_idx.size), "epochs": fit.epochs_run,
+        "best_epoch": fit.best_epoch, f"best_dev_{config.metric}": fit.best_metric, "stopped_early": fit.stopped_early,
+        "seconds": time.perf_counter() - start, "history": fit.history,
+    }  # fmt: skip
+    if test is not None:
+        metrics.update(_test_metrics(model, test, names, config, preprocessing))
+    saved_config = {"model": {"name": model_name, **kwargs}, "train": asdict(config),
+                    "data": {"dev_fraction": dev_fraction, "preprocessing": asdict(preprocessing)}}  # fmt: skip
+    classifier = ImageClassifier(model, names, model_name=model_name, model_kwargs=kwargs, preprocessing=preprocessing,
+                                 config=saved_config, metrics=metrics)  # fmt: skip
+    if out_dir is not None:
+        classifier.save_pretrained(out_dir)
+        md.remove_checkpoint(out_dir)
+    return ImageOutcome(classifier, metrics)
+
+
+def _label_names(labels: np.ndarray, given: Sequence[str] | None) -> list[str]:
+    names = [str(i) for i in range(int(labels.max()) + 1)] if given is None else [str(n) for n in given]
+    if int(labels.max()) >= len(names):
+        raise ValueError(f"train labels go up to {int(labels.max())} but only {len(names)} label_names were given")
+    return names
+
+
+def _test_metrics(model: nn.Module, test: ImageSplit, names: list[str], config: TrainConfig, prep: Preprocessing):
+    x_test, y_test = _check_split(test, "test")
+    loader = image_loader(
+        images_to_tensor(x_test, **asdict(prep)), torch.from_numpy(y_test), batch_size=config.batch_size
     )
-    return metrics
+    start = time.perf_counter()
+    result = evaluate_model(model, loader, names, next(model.parameters()).device, config.amp)
+    return {"n_test": result["n"], "test_accuracy": result["accuracy"], "test_macro_f1": result["macro_f1"],
+            "test_seconds": time.perf_counter() - start, "test": result}  # fmt: skip
 
 
 def _check_split(split: ImageSplit, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -254,24 +291,8 @@ def _model_kwargs(model_name: str, given: dict | None, *, num_classes: int, in_c
     if entry.task != "image":
         raise ValueError(f"model {model_name!r} is a {entry.task} model; choose an image model")
     kwargs = dict(given or {})
-    params = inspect.signature(entry.builder).parameters
+    params = entry.arguments()
     for key, value in (("num_classes", num_classes), ("in_channels", in_channels)):
-        if key in params and kwargs.get(key) is None:
+        if key in params and key not in kwargs:
             kwargs[key] = value
     return kwargs
-
-
-def _save(out_dir: Path, model: nn.Module, metrics: dict, names: list[str], prep: dict) -> None:
-    """Write ``metrics.json`` and a self-describing ``model.safetensors``."""
-    from safetensors.torch import save_file
-
-    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    meta = {
-        "format_version": str(FORMAT_VERSION),
-        "model": metrics["model"],
-        "model_kwargs": json.dumps(metrics["model_kwargs"]),
-        "label_names": json.dumps(names),
-        "preprocessing": json.dumps(prep),
-    }
-    atomic_write(out_dir / WEIGHTS_NAME, lambda p: save_file(state, str(p), metadata=meta))
-    atomic_write_json(out_dir / METRICS_NAME, metrics)

@@ -2,9 +2,10 @@
 
 Layout (fixed file names; nothing in the metadata can point outside the folder)::
 
-    textcnn.json       format version, model name + keyword arguments, labels, lengths, library versions
+    textcnn.json       format version, task (text or image), model name + keyword arguments, labels, lengths or
+                       image preprocessing, library versions
     model.safetensors  weights (no pickle)
-    tokenizer.json     tokenizer and vocabulary (Hugging Face ``tokenizers`` JSON)
+    tokenizer.json     tokenizer and vocabulary (Hugging Face ``tokenizers`` JSON; text models only)
     config.yaml        the full experiment config
     metrics.json       metrics, coverage and data reports
 
@@ -66,6 +67,16 @@ def read_metrics(path: str | Path) -> dict:
     return json.loads(_read_text(file)) if file.is_file() else {}
 
 
+def read_task(path: str | Path) -> str:
+    """``"text"`` or ``"image"``: what kind of model a complete model directory holds (checked fully on loading)."""
+    meta_path = Path(path) / META_FILE
+    try:
+        meta = json.loads(_read_text(meta_path)) if meta_path.is_file() else {}
+    except json.JSONDecodeError:
+        meta = {}
+    return meta.get("task", "text") if isinstance(meta, dict) else "text"
+
+
 def check_free(path: str | Path) -> None:
     """Refuse to train into a folder that already holds a model or an unfinished run.
 
@@ -110,10 +121,12 @@ class ModelFiles:
 
     model_name: str
     model_kwargs: dict
-    labels: list[str]
+    labels: list[str] | list[int]
     state_dict: dict[str, torch.Tensor]
-    tokenizer_json: str
+    tokenizer_json: str | None
     max_len: int | None = None
+    task: str = "text"
+    preprocessing: dict = field(default_factory=dict)
     config: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
     meta: dict = field(default_factory=dict)
@@ -138,11 +151,12 @@ def save_model_dir(
     *,
     model_name: str,
     model_kwargs: dict,
-    labels: list[str],
-    tokenizer_json: str,
+    labels: list[str] | list[int],
+    tokenizer_json: str | None = None,
     max_len: int | None = None,
     config: dict | None = None,
     metrics: dict | None = None,
+    preprocessing: dict | None = None,
 ) -> Path:
     """Write a model directory (each file atomically, ``textcnn.json`` last).
 
@@ -151,30 +165,35 @@ def save_model_dir(
         model: The trained model; its unwrapped ``state_dict`` is saved as safetensors.
         model_name: Registered model name, so :func:`load_model_dir` can rebuild it.
         model_kwargs: Keyword arguments that rebuild the model with ``create_model(model_name, **model_kwargs)``.
-        labels: Class names in id order.
-        tokenizer_json: Serialised tokenizer (``TextTokenizer.to_str()``).
+        labels: Class names in id order: all ``str`` or all ``int`` (read back with the same type).
+        tokenizer_json: Serialised tokenizer (``TextTokenizer.to_str()``); ``None`` for an image model.
         max_len: Truncation length used in training (applied again at prediction).
         config: The experiment config as a dict.
         metrics: Metrics and reports as a JSON-serialisable dict.
+        preprocessing: Image models: how images become the model's input (``mean``, ``std``, ``image_size``).
     """
     from safetensors.torch import save_file
 
     path = Path(path)
+    labels = _check_labels(list(labels), path / META_FILE)  # what is saved must load: refuse others before writing
     path.mkdir(parents=True, exist_ok=True)
     (path / META_FILE).unlink(missing_ok=True)
     model = getattr(model, "_orig_mod", model)  # unwrap torch.compile
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     atomic_write(path / WEIGHTS_FILE, lambda p: save_file(state, str(p), metadata={"format": FORMAT_NAME}))
-    atomic_write_text(path / TOKENIZER_FILE, tokenizer_json)
+    if tokenizer_json is not None:
+        atomic_write_text(path / TOKENIZER_FILE, tokenizer_json)
     atomic_write_text(path / CONFIG_FILE, yaml.safe_dump(config or {}, sort_keys=False))
     atomic_write_json(path / METRICS_FILE, metrics or {})
     meta = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
+        "task": "text" if tokenizer_json is not None else "image",
         "model_name": model_name,
         "model_kwargs": model_kwargs,
         "labels": list(labels),
         "max_len": max_len,
+        "preprocessing": preprocessing or {},
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "versions": library_versions(),
     }
@@ -182,17 +201,9 @@ def save_model_dir(
     return path
 
 
-def read_model_dir(path: str | Path) -> ModelFiles:
-    """Read and check a model directory without building the model.
-
-    Raises:
-        FileNotFoundError: If the folder or one of its files is missing.
-        ValueError: If a file is corrupt, of another format version, or inconsistent.
-    """
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
-    path = Path(path)
+def _read_meta(path: Path) -> tuple[dict, list]:
+    """``textcnn.json`` of a model directory, checked (format, version, kwargs, labels, lengths, task), and its
+    labels."""
     if not path.is_dir():
         raise FileNotFoundError(f"model directory not found: {path}")
     meta_path = path / META_FILE
@@ -219,14 +230,34 @@ def read_model_dir(path: str | Path) -> ModelFiles:
         )
     if not isinstance(meta["model_kwargs"], dict) or not isinstance(meta["labels"], list) or not meta["labels"]:
         raise ValueError(f"{meta_path}: model_kwargs must be an object and labels a non-empty list")
-    labels = [str(x) for x in meta["labels"]]
+    labels = _check_labels(meta["labels"], meta_path)
     if len(set(labels)) != len(labels):
         duplicated = sorted({x for x in labels if labels.count(x) > 1})
         raise ValueError(f"{meta_path}: labels must be distinct, but {', '.join(map(repr, duplicated))} repeats")
     max_len = meta.get("max_len")
     if max_len is not None and (isinstance(max_len, bool) or not isinstance(max_len, int) or max_len < 1):
         raise ValueError(f"{meta_path}: max_len must be a positive integer or null, got {max_len!r}")
-    for name in (WEIGHTS_FILE, TOKENIZER_FILE):
+    if meta.get("task", "text") not in ("text", "image"):
+        raise ValueError(f"{meta_path}: task must be 'text' or 'image', got {meta['task']!r}")
+    if not isinstance(meta.get("preprocessing") or {}, dict):
+        raise ValueError(f"{meta_path}: preprocessing must be an object")
+    return meta, labels
+
+
+def read_model_dir(path: str | Path) -> ModelFiles:
+    """Read and check a model directory without building the model.
+
+    Raises:
+        FileNotFoundError: If the folder or one of its files is missing.
+        ValueError: If a file is corrupt, of another format version, or inconsistent.
+    """
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    path = Path(path)
+    meta, labels = _read_meta(path)
+    task = meta.get("task", "text")  # directories written before image models were saved have no task
+    for name in (WEIGHTS_FILE, TOKENIZER_FILE) if task == "text" else (WEIGHTS_FILE,):
         if not (path / name).is_file():
             raise FileNotFoundError(f"{path}: {name} is missing")
     try:
@@ -244,17 +275,36 @@ def read_model_dir(path: str | Path) -> ModelFiles:
             metrics = json.loads(_read_text(path / METRICS_FILE))
         except json.JSONDecodeError as exc:
             raise ValueError(f"{path / METRICS_FILE}: not valid JSON ({exc})") from None
+    max_len, preprocessing = meta.get("max_len"), meta.get("preprocessing") or {}
     return ModelFiles(
         model_name=str(meta["model_name"]),
         model_kwargs=meta["model_kwargs"],
         labels=labels,
         state_dict=state,
-        tokenizer_json=_read_text(path / TOKENIZER_FILE),
+        tokenizer_json=_read_text(path / TOKENIZER_FILE) if task == "text" else None,
         max_len=max_len,
+        task=task,
+        preprocessing=preprocessing,
         config=config if isinstance(config, dict) else {},
         metrics=metrics if isinstance(metrics, dict) else {},
         meta=meta,
     )
+
+
+def _check_labels(labels: list, meta_path: Path) -> list[str] | list[int]:
+    """The labels of ``textcnn.json`` as they were saved: all strings or all integers (``bool`` is not an integer).
+
+    Raises:
+        ValueError: Naming the file and the first label of another type.
+    """
+    kind = type(labels[0]) if labels else str
+    odd = [x for x in labels if type(x) is not kind or kind not in (str, int)]  # type(True) is bool, not int
+    if odd:
+        raise ValueError(
+            f"{meta_path}: labels must be all strings or all integers, got {odd[0]!r} ({type(odd[0]).__name__}) "
+            f"in {labels[:5]!r}{' ...' if len(labels) > 5 else ''}"
+        )
+    return list(labels)
 
 
 def _read_text(path: Path) -> str:

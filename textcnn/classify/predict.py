@@ -10,7 +10,6 @@ were not valid UTF-8 are counted in :class:`~textcnn.classify.classifier.Predict
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import csv
 import itertools
@@ -18,7 +17,6 @@ import json
 import os
 import sys
 import tempfile
-import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
@@ -26,7 +24,7 @@ from typing import TextIO
 import numpy as np
 
 from textcnn.classify.classifier import PredictStats, TextClassifier
-from textcnn.utils.io import fsync_dir, new_file_mode
+from textcnn.utils.io import commit_file
 
 FORMATS = ("tsv", "csv", "jsonl")
 _STDOUT_PATHS = ("/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
@@ -38,7 +36,8 @@ def iter_input_texts(
     input_format: str | None = None,
     stats: PredictStats | None = None,
 ) -> Iterator[str]:
-    """Texts of every input, one per line (``-`` reads standard input), in order.
+    """Texts of every input, exactly one per line (record), in order (``-`` reads standard input); a malformed
+    input (a broken CSV quote, a JSONL text that is not a string ...) is a ``ValueError`` naming file and line.
 
     Args:
         inputs: File names; ``-`` is standard input.
@@ -47,47 +46,31 @@ def iter_input_texts(
         stats: If given, lines that were not valid UTF-8 (``txt``) and texts holding U+FFFD (every format) are
             counted in it.
     """
-    from textcnn.data.files import _text_format, read_texts
+    from textcnn.data.files import read_texts, text_format
 
     for name in inputs:
         name = str(name)
-        if stats is None:
-            yield from read_texts(name, column=column, format=input_format)
-        elif _text_format(name, input_format) == "txt":
+        if stats is not None and text_format(name, input_format) == "txt":
             yield from _read_txt_lines(name, stats)
-        else:
-            try:
-                for text in read_texts(name, column=column, format=input_format):
-                    stats.replaced += "\ufffd" in text
-                    yield text
-            except csv.Error as exc:  # e.g. a cell over the csv module's field size limit (128 KiB by default)
-                raise ValueError(f"{name}: not readable as CSV/TSV ({exc})") from None
+            continue
+        for text in read_texts(name, column=column, format=input_format):
+            if stats is not None:
+                stats.replaced += "\ufffd" in text
+            yield text
 
 
 def _read_txt_lines(name: str, stats: PredictStats) -> Iterator[str]:
-    """The lines :func:`~textcnn.data.files.read_texts` yields for a ``txt`` input (same split, same decoding),
-    counting those that were not valid UTF-8 (``tests/classify/test_predict.py`` checks both readers agree on
-    any bytes)."""
-    from textcnn.data.encoding import decode_line
-    from textcnn.data.files import _open_binary
+    """The lines :func:`~textcnn.data.files.read_texts` yields for a ``txt`` input (both are
+    :func:`textcnn.data.encoding.iter_lines`), counting those that were not valid UTF-8 and those that needed
+    replacement characters."""
+    from textcnn.data.encoding import LineTally, iter_lines
 
-    with _open_binary(name) as raw:
-        try:
-            for number, piece in enumerate(raw):
-                piece = piece.rstrip(b"\n").rstrip(b"\r")
-                if number == 0 and piece.startswith(codecs.BOM_UTF8):
-                    piece = piece[len(codecs.BOM_UTF8) :]
-                try:
-                    yield piece.decode("utf-8")
-                except UnicodeDecodeError:
-                    text, replaced = decode_line(piece)
-                    stats.not_utf8 += 1
-                    stats.replaced += replaced
-                    yield text
-        except (EOFError, zlib.error, OSError) as exc:  # a truncated or corrupt .gz file
-            if isinstance(exc, OSError) and not name.endswith(".gz"):
-                raise
-            raise ValueError(f"{name}: not a complete gzip file ({exc})") from None
+    tally = LineTally()
+    try:
+        yield from iter_lines(name, tally=tally)
+    finally:
+        stats.not_utf8 += tally.not_utf8
+        stats.replaced += tally.replaced
 
 
 def _rows(proba_rows: Iterable[np.ndarray], labels: list[str], top_k: int, all_probs: bool) -> Iterator[dict]:
@@ -143,6 +126,7 @@ def predict_files(
     device: str = "cpu",
     classifier: TextClassifier | None = None,
     stdout: TextIO | None = None,
+    progress: bool | None = None,
 ) -> PredictStats:
     """Predict every line of ``inputs`` and write one output line per input line, in order.
 
@@ -166,6 +150,8 @@ def predict_files(
         device: ``cpu``, ``cuda`` or ``auto``.
         classifier: An already loaded classifier (skips loading ``model_dir``).
         stdout: Stream for ``output=None`` (default ``sys.stdout``).
+        progress: Count the lines predicted on a progress bar on standard error; ``None``: only when standard error
+            is a terminal and the predictions do not go to a terminal too (where the bar would garble them).
 
     Returns:
         Counts: lines predicted, empty texts, truncated texts, lines that were not valid UTF-8.
@@ -198,7 +184,8 @@ def predict_files(
             top_k,
             all_probs,
         )
-        _write(rows, target.fh if target else (stdout or sys.stdout), fmt, clf.labels, top_k, all_probs)
+        out = target.fh if target else (stdout or sys.stdout)
+        _write(_with_progress(rows, progress, out), out, fmt, clf.labels, top_k, all_probs)
         if target is not None:
             target.commit()
     except BaseException:
@@ -206,6 +193,24 @@ def predict_files(
             target.discard()
         raise
     return stats
+
+
+def _with_progress(rows: Iterable[dict], progress: bool | None, out: TextIO) -> Iterable[dict]:
+    """``rows``, counted on a tqdm bar on standard error (the total is unknown: inputs are streamed). ``None`` shows
+    the bar only where standard error is a terminal (tqdm's ``disable=None``) and ``out`` is not one."""
+    if progress is False or (progress is None and _isatty(out)):
+        return rows
+    from tqdm.auto import tqdm
+
+    disable = None if progress is None else False
+    return tqdm(rows, desc="predicting", unit=" lines", unit_scale=True, file=sys.stderr, disable=disable)
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a stream without a file, or a closed one
+        return False
 
 
 class _Output:
@@ -239,15 +244,9 @@ class _Output:
 
     def commit(self) -> None:
         """Flush everything to disk and rename the temporary file onto the final name."""
-        self.fh.flush()
-        if self.tmp is None:
-            self.fh.close()
-            return
-        os.fsync(self.fh.fileno())
         self.fh.close()
-        os.chmod(self.tmp, new_file_mode())  # mkstemp made it private (0600)
-        os.replace(self.tmp, self.final)
-        fsync_dir(self.final.parent)
+        if self.tmp is not None:
+            commit_file(self.tmp, self.final)
 
     def discard(self) -> None:
         """Close and remove the temporary file (a failed run leaves the final name as it was)."""

@@ -150,7 +150,7 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         data = TextSplit(texts, [int(c) for c in encoded])
         fraction = self.dev_fraction if len(texts) >= 20 else 0.0
         train, dev, _ = holdout_dev(data, fraction=fraction, seed=self.random_state)
-        names = [str(c) for c in self.classes_]
+        names = _label_names(self.classes_)
         fitted = fit_text_model(config, train, dev, names, echo=print if self.verbose else None)
         self.classifier_ = fitted.classifier(names, device=self.device)
         self.n_features_in_ = 1
@@ -170,6 +170,17 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         """Write the fitted model as a model directory (loadable by ``textcnn.load``)."""
         check_is_fitted(self, "classifier_")
         self.classifier_.save_pretrained(path)
+
+
+def _label_names(classes: np.ndarray) -> list[str] | list[int]:
+    """The classes as plain Python values a model directory keeps: ``int`` or ``str`` labels as they are (so a model
+    fitted on ``[0, 1]`` predicts ``0`` and ``1`` again after ``save_pretrained`` and ``textcnn.load``), any other kind
+    (floats, booleans, mixed objects) as their ``str``."""
+    values = classes.tolist()
+    for kind in (int, str):
+        if all(type(v) is kind for v in values):
+            return values
+    return [str(v) for v in values]
 
 
 def _is_default(value) -> bool:

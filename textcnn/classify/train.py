@@ -16,6 +16,7 @@ from textcnn.classify import model_dir as md
 from textcnn.classify.build import build_text_model, data_arguments, fit_tokenizer, seed_everything, text_loader
 from textcnn.classify.classifier import TextClassifier
 from textcnn.classify.config import ExperimentConfig
+from textcnn.data.report import format_read_report
 from textcnn.utils.io import atomic_write_json
 
 Echo = Callable[[str], object]
@@ -80,6 +81,7 @@ def load_splits(config: ExperimentConfig):
         files = {"train": d.train_file, "dev": d.dev_file, "test": d.test_file}
         options.update({k: v for k, v in files.items() if v is not None})
         options.update(text_column=d.text_column, label_column=d.label_column)
+        options.setdefault("strict", d.strict)  # --strict refuses every reported row of the user's files
     return load_dataset(d.dataset, d.data_dir, fold=d.fold, seed=d.split_seed, dev_fraction=d.dev_fraction, **options)
 
 
@@ -190,6 +192,8 @@ def _train_and_save(config: ExperimentConfig, out_dir: Path, resume: bool, echo:
     seed_everything(config.train.seed)
     splits = load_splits(config)
     check_decoding(splits.report, config.data.strict, say)
+    for line in format_read_report(splits.report):
+        say(f"read: {line}")
     sizes = {name: len(split) if split is not None else 0 for name, split in (("train", splits.train),
              ("dev", splits.dev), ("test", splits.test))}  # fmt: skip
     say(f"data: {splits.name}: " + ", ".join(f"{k} {v}" for k, v in sizes.items()) + f", classes {splits.num_classes}")

@@ -7,8 +7,9 @@ from pathlib import Path
 import click
 
 # Kept here so `--help` need not import tokenizers; tests check they match textcnn.text.tokenizers.
-TOKENIZER_KINDS = ("kim", "whitespace", "char", "wordpiece", "bpe", "unigram")
-WORD_TOKENIZER_KINDS = ("kim", "whitespace", "char")
+from textcnn.text.tokenizers import KINDS as TOKENIZER_KINDS
+from textcnn.text.tokenizers import WORD_KINDS as WORD_TOKENIZER_KINDS
+
 VECTOR_FORMATS = ("auto", "word2vec-bin", "word2vec-text", "glove", "fasttext-vec", "fasttext-bin", "kv")
 
 _FILES = click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))

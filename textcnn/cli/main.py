@@ -13,11 +13,13 @@ _COMMANDS: dict[str, str] = {
     "train": "textcnn.cli.train:train",
     "evaluate": "textcnn.cli.evaluate:evaluate",
     "predict": "textcnn.cli.predict:predict",
+    "explain": "textcnn.cli.explain:explain",
     "list-models": "textcnn.cli.models:list_models_cmd",
     "summary": "textcnn.cli.models:summary",
     "datasets": "textcnn.cli.datasets:datasets",
     "embeddings": "textcnn.cli.embeddings:embeddings",
     "bench": "textcnn.cli.bench:bench",
+    "config": "textcnn.cli.config:config",
 }
 
 

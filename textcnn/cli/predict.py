@@ -29,8 +29,16 @@ from textcnn.cli._common import friendly_errors
 )
 @click.option("--batch-size", type=int, default=256, help="Texts per forward pass.")
 @click.option("--device", default="cpu", help="cpu, cuda or auto.")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Count the lines predicted on a progress bar (standard error).",
+    show_default="when standard error is a terminal and the output is not",
+)
 @friendly_errors
-def predict(model_dir, inputs, output, fmt, top_k, all_probs, column, input_format, batch_size, device) -> None:
+def predict(
+    model_dir, inputs, output, fmt, top_k, all_probs, column, input_format, batch_size, device, progress
+) -> None:
     """Predict a label for every line of INPUTS (files; `-` or nothing reads standard input).
 
     Each input line (ended by a newline; CRLF is read as one) gets exactly one output line, in order: empty
@@ -51,6 +59,7 @@ def predict(model_dir, inputs, output, fmt, top_k, all_probs, column, input_form
         column=column,
         input_format=input_format,
         device=device,
+        progress=progress,
     )
     not_utf8 = (
         f"; {stats.not_utf8} not valid UTF-8, decoded as cp1252 or with replacement characters"

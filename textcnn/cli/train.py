@@ -5,6 +5,20 @@ from __future__ import annotations
 import click
 
 from textcnn.cli._common import data_dir_option, friendly_errors
+from textcnn.models.kim_cnn import MODES as KIM_MODES
+
+
+def default_of(key: str):
+    """The default of a dotted config key, read from where it is defined (the section dataclass, or the model
+    builder's signature for ``model.*``), so that --help never states a second copy."""
+    from textcnn.classify.config import ExperimentConfig
+
+    section, name = key.split(".")
+    if section == "model":
+        from textcnn.models import get_model_entry
+
+        return get_model_entry(ExperimentConfig().model.name).defaults()[name]
+    return getattr(getattr(ExperimentConfig(), section), name)
 
 
 @click.command(context_settings={"show_default": True})
@@ -21,9 +35,10 @@ from textcnn.cli._common import data_dir_option, friendly_errors
 )
 @click.option(
     "--mode",
-    type=click.Choice(["rand", "static", "non-static", "multichannel"]),
+    type=click.Choice(list(KIM_MODES)),
     default=None,
-    help="Embedding mode (Kim 2014). Sets model.mode. Default from the config: rand.",
+    help="Embedding mode of the Kim CNN (Kim 2014). Sets model.mode.",
+    show_default=str(default_of("model.mode")),
 )
 @click.option(
     "--vectors",
@@ -37,12 +52,37 @@ from textcnn.cli._common import data_dir_option, friendly_errors
     default=False,
     help="Run every fold of a cross-validation dataset (MR, Subj, CR, MPQA) and report mean +- std.",
 )
-@click.option("--epochs", type=int, default=None, help="Maximum epochs. Sets train.epochs (Kim: 25).")
-@click.option("--seed", type=int, default=None, help="Random seed. Sets train.seed.")
-@click.option("--device", default=None, help="auto, cpu, cuda or cuda:N. Sets train.device (default auto).")
+@click.option(
+    "--epochs",
+    type=int,
+    default=None,
+    help="Maximum epochs. Sets train.epochs.",
+    show_default=str(default_of("train.epochs")),
+)
+@click.option(
+    "--seed", type=int, default=None, help="Random seed. Sets train.seed.", show_default=str(default_of("train.seed"))
+)
+@click.option(
+    "--device",
+    default=None,
+    help="auto, cpu, cuda or cuda:N. Sets train.device.",
+    show_default=default_of("train.device"),
+)
 @click.option("--train-file", default=None, help="Your training file (with --dataset file). Sets data.train_file.")
 @click.option("--dev-file", default=None, help="Your dev file. Sets data.dev_file.")
 @click.option("--test-file", default=None, help="Your test file. Sets data.test_file.")
+@click.option(
+    "--text-column",
+    default=None,
+    help="Text column of your CSV/TSV/JSONL/Parquet files. Sets data.text_column.",
+    show_default=default_of("data.text_column"),
+)
+@click.option(
+    "--label-column",
+    default=None,
+    help="Label column of your files. Sets data.label_column.",
+    show_default=default_of("data.label_column"),
+)
 @data_dir_option
 @click.option(
     "--out",
@@ -56,6 +96,12 @@ from textcnn.cli._common import data_dir_option, friendly_errors
     is_flag=True,
     default=False,
     help="Continue an interrupted run from OUT/checkpoint.pt (same final result as an uninterrupted run).",
+)
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    default=False,
+    help="Replace a model (or an unfinished run) already in OUT; without it, train refuses to touch one.",
 )
 @click.option("--quiet", is_flag=True, default=False, help="No progress bars.")
 @click.option(
@@ -80,19 +126,26 @@ def train(
     train_file,
     dev_file,
     test_file,
+    text_column,
+    label_column,
     data_dir,
     out_dir,
     resume,
+    overwrite,
     quiet,
     strict,
 ) -> None:
-    """Train a Kim (2014) CNN text classifier and save a self-contained model directory.
+    """Train a text CNN (Kim 2014 by default) and save a self-contained model directory.
 
-    CONFIG_FILE is an optional YAML config (see configs/); flags and --set override it. Examples:
+    CONFIG_FILE is an optional YAML config (see configs/); flags and --set override it. Any registered text model
+    and any of its builder arguments can be set with --set model.name=... --set model.ARG=VALUE (see
+    `textcnn list-models --task text`, `textcnn config show`). Examples:
 
       textcnn train configs/kim/mr-non-static.yaml --out runs/mr
 
       textcnn train --dataset mr --mode non-static --vectors glove-6b-50d --out runs/mr
+
+      textcnn train --dataset file --train-file reviews.csv --text-column review --label-column sentiment --out runs/r
     """
     from textcnn.classify.config import load_config
     from textcnn.classify.train import cross_validate, train_text_classifier
@@ -108,6 +161,8 @@ def train(
         "data.train_file": train_file,
         "data.dev_file": dev_file,
         "data.test_file": test_file,
+        "data.text_column": text_column,
+        "data.label_column": label_column,
         "data.data_dir": data_dir,
     }
     extra = [f"{k}={_yaml_scalar(v)}" for k, v in flags.items() if v is not None]
@@ -117,9 +172,9 @@ def train(
         extra.append("data.strict=true")
     config = load_config(config_file, [*extra, *overrides])
     if cv:
-        cross_validate(config, out_dir, resume=resume, echo=click.echo)
+        cross_validate(config, out_dir, resume=resume, echo=click.echo, overwrite=overwrite)
     else:
-        train_text_classifier(config, out_dir, resume=resume, echo=click.echo)
+        train_text_classifier(config, out_dir, resume=resume, echo=click.echo, overwrite=overwrite)
 
 
 def _yaml_scalar(value) -> str:

@@ -1,49 +1,71 @@
-"""Users' own data: labelled files for training/evaluation (``load_text_file``, registered as dataset ``file``),
-Hugging Face Hub datasets (registered as ``hub``), and a streaming text reader for prediction (``read_texts``).
+"""Users' own data: labelled files for training/evaluation (``read_labelled_file``, ``load_text_file``, registered as
+dataset ``file``), Hugging Face Hub datasets (registered as ``hub``), and a streaming text reader for prediction
+(``read_texts``).
 
 Formats (``format=None`` picks one from the suffix):
 
-* ``csv`` (``.csv``), ``tsv`` (``.tsv`` whose first line names the columns), ``json`` (``.json``/``.jsonl``, JSON
-  lines or one array) and ``parquet`` (``.parquet``) are read with Hugging Face ``datasets`` (offline, quietly,
-  cached in a temporary folder). CSV/TSV cells are read as strings (``"NA"`` stays ``"NA"``).
+* ``csv`` (``.csv``) and ``tsv`` (``.tsv`` whose first line names the columns): a header row, records parsed by the
+  ``csv`` module (:func:`textcnn.data.records.csv_rows`); cells are strings (``"NA"`` stays ``"NA"``).
+* ``json`` (``.json``/``.jsonl``): one object per line, or one array of objects; the text must be a string (``null``
+  reads as an empty text) and the label a string or an integer. ``parquet`` (``.parquet``): the same rules per row.
 * ``tab``: ``label<TAB>text`` lines (``.tsv`` without a header line; an optional ``label<TAB>text`` header is
-  skipped); ``kim``: ``label text`` lines as in Kim's files (any other suffix, unless the first line has a tab).
-  Encoding: ``encoding`` if given, else detected (UTF-8, else cp1252, else replacement characters).
+  skipped); ``kim``: ``label text`` lines as in Kim's files and fastText's ``__label__pos text`` (any other suffix,
+  unless the first line has a tab).
 
-Labels are strings; they get ids in sorted order of the training file's labels (numeric order when every label is
-an integer). A label-only line or empty text cell is an empty example (kept; the ``file`` dataset's
-``skip_empty=True`` drops them). Blank lines of ``tab``/``kim`` files are skipped with a warning.
+The rule for every format: each physical row becomes exactly one example, or is skipped and counted in the report
+with its line and the reason (a blank line; an empty text with ``skip_empty=True``), or is an error naming the file,
+the line and what is wrong (a broken quote, a wrong number of fields, a line that is not JSON, a label that is a
+list or a float, an empty label ...). ``strict=True`` turns every skip for a problem, and every line that needs
+replacement characters, into an error. The counts (rows read, used, skipped and why, texts and labels changed) are in
+each file's report; :func:`textcnn.data.report.format_read_report` prints them.
+
+Text: lines are read by :mod:`textcnn.data.encoding` (``encoding`` if given, else UTF-8, else cp1252, else
+replacement characters, per line). ``strip_html`` removes HTML tags and decodes entities (:mod:`textcnn.data.markup`):
+``"auto"`` (the default) does it when the training file looks like HTML. Labels are strings (an integer label ``7``
+is ``"7"``; a fastText ``__label__`` prefix is removed and counted); they get ids in sorted order of the training
+file's labels (numeric order when every label is an integer). A label-only line or empty text cell is an empty
+example (kept; ``skip_empty=True`` drops it).
 """
 
 from __future__ import annotations
 
-import codecs
 import contextlib
-import csv
-import io
-import json
-import sys
-import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from textcnn.data.encoding import check_encoding, decode_line, read_lines
-from textcnn.data.kim import parse_label_lines
+from textcnn.data.encoding import check_encoding, iter_lines, read_lines
+from textcnn.data.kim import split_label
+from textcnn.data.markup import check_strip_html, decide_strip_html, strip_html_texts
+from textcnn.data.records import (
+    QUOTE_MAX_CHARS,
+    QUOTE_MAX_LINES,
+    QuoteLimits,
+    Row,
+    csv_rows,
+    json_rows,
+    label_value,
+    parquet_rows,
+    text_value,
+)
 from textcnn.data.registry import DatasetSpec, register_dataset
+from textcnn.data.report import MAX_LISTED, RowLog
 from textcnn.data.splits import DatasetSplits, TextSplit, holdout_dev
 
 LABELLED_FORMATS = ("csv", "tsv", "json", "parquet", "tab", "kim")
 TEXT_FORMATS = ("txt", "csv", "tsv", "jsonl", "parquet")
-_HF_BUILDER = {"csv": "csv", "tsv": "csv", "json": "json", "parquet": "parquet"}
-_MAX_LISTED = 5
+#: fastText's label prefix (``__label__pos a fine film``): removed from labels, and counted.
+LABEL_PREFIX = "__label__"
+_EMPTY_SKIP = "empty text (skip_empty=True)"
 
 
 def _first_line(path: Path) -> str:
-    import gzip
-
-    with (gzip.open if path.suffix == ".gz" else open)(path, "rb") as f:
-        return f.readline().decode("utf-8", errors="replace").rstrip("\r\n")
+    lines = iter_lines(path)
+    try:
+        return next(lines, "")
+    finally:
+        lines.close()
 
 
 def detect_format(path: Path, *, label_column: str = "label", text_column: str = "text") -> str:
@@ -81,88 +103,75 @@ def _quiet_datasets(*, offline: bool) -> Iterator[None]:
             datasets.enable_progress_bars()
 
 
-def _decodes(data: bytes, encoding: str) -> bool:
-    try:
-        data.decode(encoding)
-    except UnicodeDecodeError:
-        return False
-    return True
+def _line_rows(lines: list[str], *, sep: str | None, header: bool) -> Iterator[Row]:
+    """Rows of ``tab``/``kim`` files: ``(text, label)`` per line, ``None`` for a blank line."""
+    for number, line in enumerate(lines, start=1):
+        if number == 1 and header:
+            continue
+        if not line.strip():
+            yield Row(f"line {number}", None)
+        else:
+            label, text = split_label(line, sep=sep)
+            yield Row(f"line {number}", (text, label))
 
 
-def _diagnose(path: Path, fmt: str, encoding: str | None, err: Exception) -> ValueError:
-    """A ValueError naming the first bad line of a file that ``datasets`` failed to read."""
-    opener = {"encoding": encoding or "utf-8", "errors": "replace"}
+def _labelled_rows(path: Path, fmt: str, opts: FileOptions) -> tuple[Iterable[Row], dict]:
+    """The rows of a labelled file as ``(text, label)`` values, and the report of its decoding."""
+    columns = (opts.text_column, opts.label_column)
+    if fmt == "parquet":
+        return parquet_rows(path, columns), {"encoding": "n/a"}
+    decoded = read_lines(path, encoding=opts.encoding, strict=opts.strict)
+    lines, name = decoded.lines, str(path)
     if fmt in ("csv", "tsv"):
-        with open(path, newline="", **opener) as f:
-            reader = csv.reader(f, delimiter="\t" if fmt == "tsv" else ",")
-            width = None
-            for row in reader:
-                width = width or len(row)
-                if row and len(row) != width:
-                    return ValueError(f"{path}: line {reader.line_num} has {len(row)} fields, expected {width}")
-    if fmt == "json" and _first_line(path).lstrip().startswith("{"):
-        with open(path, **opener) as f:
-            for number, line in enumerate(f, start=1):
-                try:
-                    if line.strip():
-                        json.loads(line)
-                except json.JSONDecodeError as json_err:
-                    return ValueError(f"{path}: line {number} is not valid JSON ({json_err.msg})")
-    cause = err.__cause__ or err
-    if isinstance(cause, UnicodeDecodeError):
-        with open(path, "rb") as f:
-            number = next((n for n, line in enumerate(f, start=1) if not _decodes(line, encoding or "utf-8")), "?")
-        return ValueError(f"{path}: line {number} is not valid {encoding or 'UTF-8'}; pass encoding= (e.g. 'cp1252')")
-    return ValueError(f"{path}: could not be read as {fmt} ({type(cause).__name__}: {cause})")
+        rows = csv_rows(lines, name, columns, delimiter="\t" if fmt == "tsv" else ",", limits=opts.limits)
+    elif fmt == "json":
+        rows = json_rows(lines, name, columns)
+    else:
+        header = fmt == "tab" and bool(lines) and lines[0].split("\t") == [opts.label_column, opts.text_column]
+        rows = _line_rows(lines, sep="\t" if fmt == "tab" else None, header=header)
+    return rows, decoded.report()
 
 
-def _read_with_datasets(
-    path: Path, fmt: str, *, text_column: str, label_column: str, encoding: str | None
-) -> tuple[list[str], list[str | None], list[str]]:
-    import datasets
-
-    kwargs: dict = {}
-    if fmt in ("csv", "tsv"):
-        converters = {text_column: str, label_column: str}
-        kwargs = {"sep": "\t" if fmt == "tsv" else ",", "keep_default_na": False, "converters": converters}
-    if encoding and fmt != "parquet":
-        kwargs["encoding"] = encoding
-    # Local files: offline, in memory, and cached in a temporary folder so nothing is left in the user's cache/cwd.
-    with _quiet_datasets(offline=True), tempfile.TemporaryDirectory(prefix="textcnn-hf-") as cache_dir:
-        try:
-            ds = datasets.load_dataset(
-                _HF_BUILDER[fmt], data_files={"train": str(path)}, split="train", cache_dir=cache_dir,
-                keep_in_memory=True, **kwargs,
-            )  # fmt: skip
-        except Exception as err:  # datasets wraps parser errors in DatasetGenerationError
-            raise _diagnose(path, fmt, encoding, err) from None
-    for column in (text_column, label_column):
-        if column not in ds.column_names:
-            raise ValueError(f"{path}: no column {column!r}; columns: {', '.join(ds.column_names)}")
-    labels = ds[label_column]
-    feature = ds.features[label_column]
-    if isinstance(feature, datasets.ClassLabel):
-        labels = [feature.names[i] if i is not None and i >= 0 else None for i in labels]
-    texts = ["" if t is None else str(t) for t in ds[text_column]]
-    return texts, [None if v is None else str(v) for v in labels], [f"row {i}" for i in range(1, len(texts) + 1)]
+def _label_name(label: str, text: str, where: str, log: RowLog) -> str:
+    """``label`` without fastText's ``__label__`` prefix (counted); a second ``__label__`` word is an error."""
+    if not label.startswith(LABEL_PREFIX):
+        return label
+    words = text.split(None, 1)
+    if words and words[0].startswith(LABEL_PREFIX):
+        raise ValueError(
+            f"{log.file}: {where}: labels {label!r} and {words[0]!r}; multi-label is not supported yet: give one "
+            "label per row"
+        )
+    log.change(f"{LABEL_PREFIX!r} prefix removed from the label")
+    return label[len(LABEL_PREFIX) :]
 
 
-def _read_label_lines(
-    path: Path, fmt: str, *, text_column: str, label_column: str, encoding: str | None
-) -> tuple[list[str], list[str | None], list[str], dict]:
-    decoded = read_lines(path, encoding=encoding)
-    lines = decoded.lines
-    skip_header = fmt == "tab" and lines and lines[0].split("\t") == [label_column, text_column]
-    parsed = parse_label_lines(lines[1:] if skip_header else lines, sep="\t" if fmt == "tab" else None)
-    offset = 1 if skip_header else 0
-    if parsed.unlabelled_lines:
-        raise ValueError(f"{path}: line {parsed.unlabelled_lines[0] + offset} has text but an empty label")
-    info = decoded.report()
-    if parsed.blank_lines:
-        info["blank_lines_skipped"] = len(parsed.blank_lines)
-        info["blank_line_numbers"] = [n + offset for n in parsed.blank_lines[:_MAX_LISTED]]
-    where = [f"line {n + offset}" for n in parsed.line_numbers]
-    return parsed.texts, list(parsed.raw_labels), where, info
+def _examples(rows: Iterable[Row], log: RowLog, *, text_column: str, label_column: str) -> tuple[list, list, list]:
+    """``(texts, labels, places)`` of the rows; blank lines are skipped (a problem: ``strict`` refuses them)."""
+    texts, labels, places = [], [], []
+    for row in rows:
+        log.read += 1
+        if row.values is None:
+            log.skip(row.where, "blank line")
+            continue
+        if row.lines > 1:
+            log.span(row.where, row.lines)
+        text = text_value(row.values[0], row.where, log.file, text_column)
+        label = _label_name(label_value(row.values[1], row.where, log.file, label_column), text, row.where, log)
+        if not label:
+            raise ValueError(f"{log.file}: {row.where} has an empty label (column {label_column!r})")
+        texts.append(text)
+        labels.append(label)
+        places.append(row.where)
+    return texts, labels, places
+
+
+def _drop_empty(texts: list[str], raw: list[str], places: list[str], log: RowLog) -> tuple[list, list, list]:
+    """The examples whose text is not empty (``skip_empty=True``); the others are counted as skipped."""
+    keep = [i for i, t in enumerate(texts) if t.strip()]
+    for i in sorted(set(range(len(texts))) - set(keep)):
+        log.skip(places[i], _EMPTY_SKIP, problem=False)
+    return [texts[i] for i in keep], [raw[i] for i in keep], [places[i] for i in keep]
 
 
 def _sort_key(labels: set[str]):
@@ -171,65 +180,129 @@ def _sort_key(labels: set[str]):
     return str
 
 
-def read_labelled_file(
-    path: str | Path,
-    *,
-    text_column: str = "text",
-    label_column: str = "label",
-    format: str | None = None,
-    label_names: list[str] | None = None,
-    encoding: str | None = None,
-) -> tuple[TextSplit, list[str], dict]:
-    """``load_text_file`` plus a JSON-friendly report of the reading (format, encoding, skipped blank lines)."""
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise FileNotFoundError(f"data file not found: {str(path)!r}")
-    if path.stat().st_size == 0:
-        raise ValueError(f"{path}: file is empty")
-    if encoding is not None:
-        encoding = check_encoding(encoding)
-    fmt = format or detect_format(path, label_column=label_column, text_column=text_column)
-    fmt = "json" if fmt == "jsonl" else fmt
-    if fmt not in LABELLED_FORMATS:
-        raise ValueError(f"unknown format {fmt!r} for {path}; choose from {', '.join(LABELLED_FORMATS)}")
-    columns = {"text_column": text_column, "label_column": label_column, "encoding": encoding}
-    if fmt in _HF_BUILDER:
-        texts, raw, where = _read_with_datasets(path, fmt, **columns)
-        info: dict = {"encoding": encoding or ("utf-8" if fmt != "parquet" else "n/a")}
-    else:
-        texts, raw, where, info = _read_label_lines(path, fmt, **columns)
-    if not texts:
-        raise ValueError(f"{path}: no examples")
-    for label, loc in zip(raw, where, strict=True):
-        if label is None or not label.strip():
-            raise ValueError(f"{path}: {loc} has an empty label (column {label_column!r})")
-    raw = [label.strip() for label in raw]
+def _label_ids(path: Path, raw: list[str], places: list[str], label_names: list[str] | None) -> tuple[list, list]:
+    """``(ids, label_names)``: ids in the order of ``label_names`` (default: the sorted distinct labels)."""
     if label_names is None:
         distinct = set(raw)
         label_names = sorted(distinct, key=_sort_key(distinct))
     index = {name: i for i, name in enumerate(label_names)}
-    labels = []
-    for label, loc in zip(raw, where, strict=True):
+    for label, where in zip(raw, places, strict=True):
         if label not in index:
             raise ValueError(
-                f"{path}: {loc} has label {label!r}, which is not a training label ({', '.join(label_names)})"
+                f"{path}: {where} has label {label!r}, which is not a training label ({', '.join(label_names)})"
             )
-        labels.append(index[label])
-    info = {"file": str(path), "format": fmt, "examples": len(texts), **info}
+    return [index[label] for label in raw], list(label_names)
+
+
+@dataclass(frozen=True)
+class FileOptions:
+    """How a user's labelled file is read (the reading options of the ``file`` dataset; their defaults live here).
+
+    Attributes:
+        text_column: Column of the text (``csv``/``tsv``/``json``/``parquet``).
+        label_column: Column of the label (``csv``/``tsv``/``json``/``parquet``).
+        format: ``csv``, ``tsv``, ``json``, ``parquet``, ``tab`` or ``kim``; ``None`` detects it from the suffix.
+        encoding: Codec of text formats (``None``: per line, UTF-8, else cp1252, else replacement characters).
+        strict: Refuse, naming file and line, what is otherwise skipped or repaired and reported: blank rows, rows
+            spanning several lines, lines that need replacement characters.
+        strip_html: Remove HTML tags and decode entities: ``True``, ``False`` or ``"auto"`` (when at least 5% of
+            the training file's texts hold HTML tags; see :mod:`textcnn.data.markup`).
+        skip_empty: Drop examples whose text is empty (counted as skipped) instead of keeping them.
+        quote_max_lines: A quoted CSV/TSV field spanning more lines is taken for a quote that was never closed.
+        quote_max_chars: ... and so is one spanning several lines and more characters.
+
+    Raises:
+        ValueError: An unknown encoding, a bad ``strip_html`` or quote limit.
+    """
+
+    text_column: str = "text"
+    label_column: str = "label"
+    format: str | None = None
+    encoding: str | None = None
+    strict: bool = False
+    strip_html: bool | str = "auto"
+    skip_empty: bool = False
+    quote_max_lines: int = QUOTE_MAX_LINES
+    quote_max_chars: int = QUOTE_MAX_CHARS
+
+    def __post_init__(self) -> None:
+        if self.encoding is not None:
+            object.__setattr__(self, "encoding", check_encoding(self.encoding))
+        check_strip_html(self.strip_html)
+        QuoteLimits(self.quote_max_lines, self.quote_max_chars)  # raises on a bad limit
+
+    @property
+    def limits(self) -> QuoteLimits:
+        """The quote limits of CSV/TSV files."""
+        return QuoteLimits(self.quote_max_lines, self.quote_max_chars)
+
+
+def _check_file(path: Path) -> Path:
+    if not path.is_file():
+        raise FileNotFoundError(f"data file not found: {str(path)!r}")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path}: file is empty")
+    return path
+
+
+def read_labelled_file(
+    path: str | Path, options: FileOptions | None = None, *, label_names: list[str] | None = None
+) -> tuple[TextSplit, list[str], dict]:
+    """Read a labelled file of your own, with a JSON-friendly report of the reading.
+
+    Args:
+        path: The file (see the module docstring for formats).
+        options: How to read it (default: ``FileOptions()``).
+        label_names: The training labels, for dev/test files: ids follow this list and an unseen label is an
+            error. ``None`` (training files): the sorted distinct labels of this file.
+
+    Returns:
+        ``(split, label_names, report)``; the report holds the format, the decoding, the rows read, used and skipped
+        (why, and where), rows spanning several lines, changes (HTML, label prefixes) and the HTML rule.
+
+    Raises:
+        FileNotFoundError: If ``path`` does not exist.
+        ValueError: Empty file, unknown format, missing column, empty label, malformed row (a broken quote, the
+            wrong number of CSV fields, a line that is not JSON, a text or label of the wrong type), a label not in
+            ``label_names``; the file and line (Parquet: row) are named.
+    """
+    opts = options or FileOptions()
+    path = _check_file(Path(path).expanduser())
+    fmt = opts.format or detect_format(path, label_column=opts.label_column, text_column=opts.text_column)
+    fmt = "json" if fmt == "jsonl" else fmt
+    if fmt not in LABELLED_FORMATS:
+        raise ValueError(f"unknown format {fmt!r} for {path}; choose from {', '.join(LABELLED_FORMATS)}")
+    rows, decoding = _labelled_rows(path, fmt, opts)
+    log = RowLog(str(path), strict=opts.strict)
+    texts, raw, places = _examples(rows, log, text_column=opts.text_column, label_column=opts.label_column)
+    html = decide_strip_html(opts.strip_html, texts)
+    if html["applied"]:
+        texts, changed = strip_html_texts(texts)
+        log.change("HTML removed", changed)
+    if opts.skip_empty:
+        texts, raw, places = _drop_empty(texts, raw, places, log)
+    if not texts:
+        raise ValueError(f"{path}: no examples")
+    labels, label_names = _label_ids(path, raw, places, label_names)
+    log.used = len(texts)
+    info = {"file": str(path), "format": fmt, "examples": len(texts), **decoding, **log.as_dict()}
     info["empty_examples"] = sum(not t.strip() for t in texts)
-    return TextSplit(texts, labels), list(label_names), info
+    info["strip_html"] = html
+    return TextSplit(texts, labels), label_names, info
 
 
 def load_text_file(
     path: str | Path,
     *,
-    text_column: str = "text",
-    label_column: str = "label",
+    text_column: str = FileOptions.text_column,
+    label_column: str = FileOptions.label_column,
     format: str | None = None,
     label_names: list[str] | None = None,
     encoding: str | None = None,
+    strict: bool = FileOptions.strict,
+    strip_html: bool | str = FileOptions.strip_html,
 ) -> tuple[TextSplit, list[str]]:
-    """Read a labelled file of your own.
+    """Read a labelled file of your own (:func:`read_labelled_file` takes every option and returns the report).
 
     Args:
         path: The file (see the module docstring for formats).
@@ -238,34 +311,32 @@ def load_text_file(
         format: ``csv``, ``tsv``, ``json``, ``parquet``, ``tab`` or ``kim``; ``None`` detects it from the suffix.
         label_names: The training labels, for dev/test files: ids follow this list and an unseen label is an
             error. ``None`` (training files): the sorted distinct labels of this file.
-        encoding: Codec of text formats (``None``: detected for ``tab``/``kim``, UTF-8 for ``csv``/``json``).
+        encoding: Codec of text formats (``None``: per line, UTF-8, else cp1252, else replacement characters).
+        strict: See :class:`FileOptions`.
+        strip_html: See :class:`FileOptions`.
 
     Returns:
-        ``(split, label_names)``.
+        ``(split, label_names)``; skipped rows are reported as a ``UserWarning``.
 
     Raises:
-        FileNotFoundError: If ``path`` does not exist.
-        ValueError: Empty file, unknown format, missing column, empty label, malformed row (bad JSON line, wrong
-            number of CSV fields) or a label not in ``label_names``; the file and line/row are named. (A single
-            class is allowed here, e.g. for evaluation files; the ``file`` dataset rejects it for training.)
+        FileNotFoundError, ValueError: As :func:`read_labelled_file`. (A single class is allowed here, e.g. for
+            evaluation files; the ``file`` dataset rejects it for training.)
     """
-    split, names, info = read_labelled_file(
-        path, text_column=text_column, label_column=label_column, format=format, label_names=label_names,
-        encoding=encoding,
-    )  # fmt: skip
-    if info.get("blank_lines_skipped"):
+    options = FileOptions(text_column=text_column, label_column=label_column, format=format, encoding=encoding,
+                          strict=strict, strip_html=strip_html)  # fmt: skip
+    split, names, info = read_labelled_file(path, options, label_names=label_names)
+    for reason, skipped in info["skipped"].items():
         warnings.warn(
-            f"{path}: skipped {info['blank_lines_skipped']} blank line(s), e.g. lines {info['blank_line_numbers']}",
-            stacklevel=2,
+            f"{path}: skipped {skipped['count']} {reason}(s), e.g. {', '.join(skipped['first'])}", stacklevel=2
         )
     return split, names
 
 
-def _drop_empty(split: TextSplit | None) -> tuple[TextSplit | None, int]:
-    if split is None:
-        return None, 0
-    keep = [i for i, t in enumerate(split.texts) if t.strip()]
-    return split.subset(keep), len(split) - len(keep)
+def _empty_rule(files: dict[str, dict], skip_empty: bool) -> dict:
+    if not skip_empty:
+        return {"rule": "kept as empty texts; skip_empty=True drops them"}
+    dropped = {split: info["skipped"].get(_EMPTY_SKIP, {}).get("count", 0) for split, info in files.items()}
+    return {"rule": "dropped (skip_empty=True)", "dropped": dropped}
 
 
 def load_files(
@@ -277,37 +348,43 @@ def load_files(
     train: str | Path,
     dev: str | Path | None = None,
     test: str | Path | None = None,
-    text_column: str = "text",
-    label_column: str = "label",
-    format: str | None = None,
-    encoding: str | None = None,
-    skip_empty: bool = False,
+    text_column: str = FileOptions.text_column,
+    label_column: str = FileOptions.label_column,
+    format: str | None = FileOptions.format,
+    encoding: str | None = FileOptions.encoding,
+    skip_empty: bool = FileOptions.skip_empty,
+    strict: bool = FileOptions.strict,
+    strip_html: bool | str = FileOptions.strip_html,
+    quote_max_lines: int = FileOptions.quote_max_lines,
+    quote_max_chars: int = FileOptions.quote_max_chars,
 ) -> DatasetSplits:
-    """The ``file`` dataset: your own train (and optional dev/test) files.
+    """The ``file`` dataset: your own train (and optional dev/test) files, read as :class:`FileOptions` says (config:
+    ``data.options.strict``, ``data.options.strip_html`` ...).
 
     Label ids come from the training file (sorted; it needs two or more classes); dev/test labels must occur in
-    it. Without ``dev``,
-    ``dev_fraction`` of train is held out (stratified, seeded). Empty examples are kept unless ``skip_empty``.
+    it. Without ``dev``, ``dev_fraction`` of train is held out (stratified, seeded). Empty examples are kept unless
+    ``skip_empty``. ``strip_html="auto"`` is decided on the training file and applied alike to dev and test. The
+    report has, per file, the rows read, used and skipped (and why) and the changes made
+    (:func:`textcnn.data.report.format_read_report` prints them).
     """
-    options = {"text_column": text_column, "label_column": label_column, "format": format, "encoding": encoding}
-    train_split, label_names, train_info = read_labelled_file(train, **options)
+    options = FileOptions(
+        text_column=text_column, label_column=label_column, format=format, encoding=encoding, strict=strict,
+        strip_html=strip_html, skip_empty=skip_empty, quote_max_lines=quote_max_lines, quote_max_chars=quote_max_chars,
+    )  # fmt: skip
+    train_split, label_names, train_info = read_labelled_file(train, options)
     if len(label_names) < 2:
         raise ValueError(f"{train}: every example has label {label_names[0]!r}; a classifier needs two or more")
+    html = train_info["strip_html"]
+    follow = replace(options, strip_html=html["applied"])  # dev and test are treated as train was
     parts: dict[str, TextSplit | None] = {"train": train_split, "dev": None, "test": None}
     files = {"train": train_info}
     for split, path in (("dev", dev), ("test", test)):
         if path is not None:
-            parts[split], _, files[split] = read_labelled_file(path, label_names=label_names, **options)
-    report: dict = {"files": files}
+            parts[split], _, files[split] = read_labelled_file(path, follow, label_names=label_names)
+    report: dict = {"files": files, "strip_html": html}
     if dev is None:
         parts["train"], parts["dev"], report["dev"] = holdout_dev(train_split, fraction=dev_fraction, seed=seed)
-    if skip_empty:
-        dropped = {}
-        for split in parts:
-            parts[split], dropped[split] = _drop_empty(parts[split])
-        report["empty_examples"] = {"rule": "dropped (skip_empty=True)", "dropped": dropped}
-    else:
-        report["empty_examples"] = {"rule": "kept as empty texts; skip_empty=True drops them"}
+    report["empty_examples"] = _empty_rule(files, skip_empty)
     name = Path(train).stem
     return DatasetSplits(name, label_names, parts["train"], parts["dev"], parts["test"], report)
 
@@ -412,7 +489,12 @@ def load_hub(
     )  # fmt: skip
 
 
-def _text_format(path: str, format: str | None) -> str:
+def text_format(path: str, format: str | None) -> str:
+    """The prediction-input format: ``format``, else from ``path``'s suffix (``txt`` for stdin and other suffixes).
+
+    Raises:
+        ValueError: An unknown format.
+    """
     if format is None:
         suffixes = [s.lower() for s in Path(path).suffixes if s.lower() != ".gz"]
         suffix = suffixes[-1][1:] if suffixes else ""
@@ -423,103 +505,56 @@ def _text_format(path: str, format: str | None) -> str:
     return format
 
 
-def _open_binary(path: str) -> contextlib.AbstractContextManager:
-    if path == "-":
-        return contextlib.nullcontext(sys.stdin.buffer)
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"input file not found: {path!r}")
-    if path.endswith(".gz"):
-        import gzip
-
-        return gzip.open(path, "rb")
-    return open(path, "rb")
+def _text_rows(path: str, fmt: str, column: str, limits: QuoteLimits) -> Iterator[Row]:
+    if fmt == "parquet":
+        return parquet_rows(path, (column,))
+    lines = iter_lines(path, encoding="utf-8")  # replacement characters are counted by predict
+    if fmt == "jsonl":
+        return json_rows(lines, path, (column,), bare_text=True)
+    return csv_rows(lines, path, (column,), delimiter="\t" if fmt == "tsv" else ",", limits=limits)
 
 
-def read_texts(path: str | Path, *, column: str | None = None, format: str | None = None) -> Iterator[str]:
+def read_texts(
+    path: str | Path,
+    *,
+    column: str | None = None,
+    format: str | None = None,
+    quote_max_lines: int = QUOTE_MAX_LINES,
+    quote_max_chars: int = QUOTE_MAX_CHARS,
+) -> Iterator[str]:
     """Stream the texts to classify, one at a time (bounded memory), for prediction.
 
     Args:
         path: A file, or ``"-"`` for standard input. ``.gz`` is decompressed.
         column: Column holding the text for ``csv``/``tsv``/``jsonl``/``parquet`` (default ``"text"``).
-        format: ``txt`` (one text per line; UTF-8, else cp1252 per line), ``csv``/``tsv`` (header row; one text
-            per record), ``jsonl`` (one object, or string, per line) or ``parquet``; ``None``: from the suffix
-            (``txt`` for stdin and unknown suffixes).
+        format: ``txt`` (one text per line; UTF-8, else cp1252 per line, see :mod:`textcnn.data.encoding`),
+            ``csv``/``tsv`` (header row; one text per record; UTF-8), ``jsonl`` (one object, or string, per line;
+            UTF-8) or ``parquet``; ``None``: from the suffix (``txt`` for stdin and unknown suffixes).
+        quote_max_lines: A quoted CSV/TSV field spanning more lines is taken for a quote that was never closed.
+        quote_max_chars: ... and so is one spanning several lines and more characters.
 
     Yields:
-        Exactly one text per input line (record): an empty line gives ``""``, so outputs align with inputs.
+        Exactly one text per input line (record): an empty or blank line gives ``""``, so outputs align with inputs.
+        Records spanning several lines (a quoted field with line breaks) are reported in a ``UserWarning``.
 
     Raises:
         FileNotFoundError: If the file does not exist.
-        ValueError: Unknown format, missing column, a JSONL line that is not JSON, or a CSV record with the wrong
-            number of fields (line named).
+        ValueError: Unknown format, missing column, a JSONL line that is not JSON or whose text is not a string, a
+            broken quote or a CSV record with the wrong number of fields (file and line named).
     """
     path = str(path)
-    fmt = _text_format(path, format)
+    fmt = text_format(path, format)
+    if fmt == "txt":
+        yield from iter_lines(path)
+        return
     column = column or "text"
-    if fmt == "parquet":
-        yield from _read_parquet_column(path, column)
-        return
-    with _open_binary(path) as raw:
-        if fmt == "txt":
-            for number, piece in enumerate(raw):
-                piece = piece.rstrip(b"\n").rstrip(b"\r")
-                yield decode_line(piece[3:] if number == 0 and piece.startswith(codecs.BOM_UTF8) else piece)[0]
-        elif fmt == "jsonl":
-            yield from _read_jsonl_column(raw, path, column)
-        else:
-            yield from _read_csv_column(raw, path, column, delimiter="\t" if fmt == "tsv" else ",")
-
-
-def _read_jsonl_column(raw, path: str, column: str) -> Iterator[str]:
-    for number, piece in enumerate(raw, start=1):
-        line = piece.decode("utf-8", errors="replace").strip()
-        if not line:
-            yield ""
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise ValueError(f"{path}: line {number} is not valid JSON ({err.msg})") from None
-        if isinstance(record, str):
-            yield record
-        elif isinstance(record, dict) and column in record:
-            yield "" if record[column] is None else str(record[column])
-        else:
-            raise ValueError(f"{path}: line {number} has no field {column!r}")
-
-
-def _read_csv_column(raw, path: str, column: str, *, delimiter: str) -> Iterator[str]:
-    reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline=""), delimiter=delimiter)
-    header = next(reader, None)
-    if header is None:
-        return
-    if column not in header:
-        raise ValueError(f"{path}: no column {column!r}; columns: {', '.join(header)}")
-    position = header.index(column)
-    csv.field_size_limit(sys.maxsize)  # a text cell may be megabytes long; memory is bounded by the caller's chunks
-    try:
-        for row in reader:
-            if not row:
-                yield ""
-            elif len(row) != len(header):
-                raise ValueError(f"{path}: line {reader.line_num} has {len(row)} fields, expected {len(header)}")
-            else:
-                yield row[position]
-    except csv.Error as err:
-        raise ValueError(f"{path}: line {reader.line_num}: malformed CSV ({err})") from None
-
-
-def _read_parquet_column(path: str, column: str) -> Iterator[str]:
-    import pyarrow.parquet as pq
-
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"input file not found: {path!r}")
-    parquet = pq.ParquetFile(path)
-    if column not in parquet.schema_arrow.names:
-        raise ValueError(f"{path}: no column {column!r}; columns: {', '.join(parquet.schema_arrow.names)}")
-    for batch in parquet.iter_batches(columns=[column], batch_size=4096):
-        for value in batch.column(0).to_pylist():
-            yield "" if value is None else str(value)
+    spans = []
+    for row in _text_rows(path, fmt, column, QuoteLimits(quote_max_lines, quote_max_chars)):
+        if row.lines > 1 and len(spans) < MAX_LISTED:
+            spans.append(f"{row.where}: {row.lines} lines")
+        yield "" if row.values is None else text_value(row.values[0], row.where, path, column)
+    if spans:  # rows and lines no longer match one to one: say so (a broken quote can hide in such a record)
+        warnings.warn(f"{path}: records span several lines ({', '.join(spans)}); each is one text", stacklevel=2)
 
 
 register_dataset(

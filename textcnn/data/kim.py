@@ -17,6 +17,7 @@ from pathlib import Path
 from textcnn.data.encoding import read_lines
 from textcnn.data.paths import require_file
 from textcnn.data.registry import DatasetSpec, register_dataset
+from textcnn.data.report import RowLog
 from textcnn.data.splits import DatasetSplits, TextSplit, cv_splits, holdout_dev
 
 KIM_DIR = "kim"
@@ -39,24 +40,31 @@ class LabelledLines:
     unlabelled_lines: list[int] = field(default_factory=list)  # text with an empty label field, skipped
 
 
-def parse_label_lines(lines: list[str], *, sep: str | None = None) -> LabelledLines:
-    """Split each line into a label and a text at the first ``sep`` (``None``: the first run of whitespace).
+def split_label(line: str, *, sep: str | None = None) -> tuple[str, str]:
+    """``(label, text)`` of a ``<label><sep><text>`` line, split at the first ``sep`` (``None``: the first run of
+    whitespace), surrounding whitespace stripped; a line holding only a label gives ``(label, "")``."""
+    parts = line.strip().split(None, 1) if sep is None else line.split(sep, 1)
+    if not parts:
+        return "", ""
+    return parts[0].strip(), parts[1].strip() if len(parts) > 1 else ""
 
-    Surrounding whitespace of label and text is stripped. A line holding only a label gives an empty text
-    (listed in ``empty_lines``); a blank line is skipped (listed in ``blank_lines``), and so is a line whose label
-    field is empty (listed in ``unlabelled_lines``): callers decide whether those are errors.
+
+def parse_label_lines(lines: list[str], *, sep: str | None = None) -> LabelledLines:
+    """Split each line into a label and a text (see :func:`split_label`).
+
+    A line holding only a label gives an empty text (listed in ``empty_lines``); a blank line is skipped (listed in
+    ``blank_lines``), and so is a line whose label field is empty (listed in ``unlabelled_lines``): callers decide
+    whether those are errors.
     """
     out = LabelledLines()
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             out.blank_lines.append(number)
             continue
-        parts = line.strip().split(None, 1) if sep is None else line.split(sep, 1)
-        label = parts[0].strip()
+        label, text = split_label(line, sep=sep)
         if not label:
             out.unlabelled_lines.append(number)
             continue
-        text = parts[1].strip() if len(parts) > 1 else ""
         if not text:
             out.empty_lines.append(number)
         out.raw_labels.append(label)
@@ -89,8 +97,10 @@ def read_kim_file(
         raise ValueError(f"{path}: line {bad[0]} has no label (expected '<label> <text>')")
     label_map = label_map or int
     texts, labels, raw = [], [], []
+    log = RowLog(str(path), read=len(decoded.lines))
     for label, text, number in zip(parsed.raw_labels, parsed.texts, parsed.line_numbers, strict=True):
         if skip_empty and not text:
+            log.skip(f"line {number}", "label-only line (skip_empty=True)", problem=False)
             continue
         try:
             labels.append(label_map(label))
@@ -98,7 +108,8 @@ def read_kim_file(
             raise ValueError(f"{path}: line {number} has an invalid label {label!r} ({err})") from None
         texts.append(text)
         raw.append(label)
-    report = decoded.report()
+    log.used = len(texts)
+    report = {**decoded.report(), **log.as_dict()}
     report["empty_examples"] = len(parsed.empty_lines)
     if parsed.empty_lines:
         report["empty_example_line_numbers"] = parsed.empty_lines[:MAX_LISTED]

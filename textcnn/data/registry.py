@@ -6,6 +6,7 @@ its options as explicit keyword-only parameters; ``load_dataset`` rejects option
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import inspect
 from collections.abc import Callable, Mapping
@@ -86,15 +87,26 @@ def list_datasets() -> list[str]:
 
 
 def get_dataset_spec(name: str) -> DatasetSpec:
-    """The spec registered as ``name``.
+    """The spec registered as ``name``; case does not matter (``MR`` is ``mr``) where it picks one dataset.
 
     Raises:
-        ValueError: If no dataset has that name (the message lists the registered names).
+        ValueError: If no dataset has that name (the message suggests the closest registered name, if one is close,
+            and lists them all).
     """
     _import_builtins()
-    if name not in _REGISTRY:
-        raise ValueError(f"unknown dataset {name!r}; registered datasets: {', '.join(sorted(_REGISTRY))}")
-    return _REGISTRY[name]
+    if name in _REGISTRY:
+        return _REGISTRY[name]
+    by_folded_name = {key.casefold(): key for key in _REGISTRY}
+    folded = str(name).casefold()
+    if folded in by_folded_name:
+        return _REGISTRY[by_folded_name[folded]]
+    registered = ", ".join(sorted(_REGISTRY))
+    close = difflib.get_close_matches(folded, list(by_folded_name), n=1)
+    if close:
+        raise ValueError(
+            f"unknown dataset {name!r}; did you mean {by_folded_name[close[0]]!r}? (registered datasets: {registered})"
+        )
+    raise ValueError(f"unknown dataset {name!r}; registered datasets: {registered}")
 
 
 def load_dataset(
@@ -109,7 +121,7 @@ def load_dataset(
     """Load a registered dataset.
 
     Args:
-        name: Registry name (see ``list_datasets()``).
+        name: Registry name (see ``list_datasets()``); case does not matter.
         data_dir: Benchmark data root; ``None`` uses ``$TEXTCNN_DATA`` (not needed by ``file`` and ``hub``).
         fold: Test fold for CV datasets (``0 .. num_folds-1``); must be 0 for datasets with fixed splits.
         seed: Seed of the CV folds and of the dev hold-out.
@@ -125,6 +137,7 @@ def load_dataset(
         FileNotFoundError: A data file is missing.
     """
     spec = get_dataset_spec(name)
+    name = spec.name  # the registered spelling (``MR`` loads ``mr``)
     if isinstance(fold, bool) or not isinstance(fold, int):
         raise ValueError(f"fold must be an integer, got {fold!r}")
     if spec.num_folds == 0 and fold != 0:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from torch import nn
 
 from textcnn.layers._create import LayerSpec, get_act_layer, get_norm_layer
@@ -59,11 +61,11 @@ class ConvNormAct(nn.Sequential):
         if norm is not None:
             self.norm = norm(out_channels)
         if act is not None:
-            self.act = _make_act(act)
+            self.act = make_act(act)
 
 
-def _make_act(act) -> nn.Module:
-    """Build an activation, in place where the layer supports it."""
+def make_act(act: Callable[..., nn.Module]) -> nn.Module:
+    """Build an activation from its class or factory, in place where the layer supports it."""
     try:
         return act(inplace=True)
     except TypeError:

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from textcnn.layers._create import LayerSpec, get_act_layer, get_norm_layer
-from textcnn.layers.conv_norm_act import _make_act
+from textcnn.layers.conv_norm_act import make_act
 
 
 class _NormActConv(nn.Sequential):
@@ -25,7 +25,7 @@ class _NormActConv(nn.Sequential):
         conv = nn.Conv1d if dims == 1 else nn.Conv2d
         norm, act = get_norm_layer(norm_layer, dims), get_act_layer(act_layer)
         self.norm = norm(in_channels) if norm is not None else nn.Identity()  # None: no normalisation
-        self.act = _make_act(act) if act is not None else nn.Identity()
+        self.act = make_act(act) if act is not None else nn.Identity()
         self.conv = conv(in_channels, out_channels, kernel_size, padding=kernel_size // 2, bias=False)
 
 

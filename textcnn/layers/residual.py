@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from textcnn.layers._create import LayerSpec, get_act_layer
-from textcnn.layers.conv_norm_act import ConvNormAct, _make_act
+from textcnn.layers.conv_norm_act import ConvNormAct, make_act
 
 
 def _shortcut(in_channels: int, out_channels: int, stride: int, dims: int, norm_layer: LayerSpec) -> nn.Module | None:
@@ -50,7 +50,7 @@ class BasicBlock(nn.Module):
         )
         self.conv2 = ConvNormAct(channels, out_channels, kernel_size, dims=dims, norm_layer=norm_layer, act_layer=None)
         self.downsample = _shortcut(in_channels, out_channels, stride, dims, norm_layer)
-        self.act = _make_act(get_act_layer(act_layer) or nn.Identity)
+        self.act = make_act(get_act_layer(act_layer) or nn.Identity)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: (B, C_in, *S) -> (B, C_out, *S / stride)
@@ -95,7 +95,7 @@ class Bottleneck(nn.Module):
         )
         self.conv3 = ConvNormAct(channels, out_channels, 1, padding=0, dims=dims, norm_layer=norm_layer, act_layer=None)
         self.downsample = _shortcut(in_channels, out_channels, stride, dims, norm_layer)
-        self.act = _make_act(get_act_layer(act_layer) or nn.Identity)
+        self.act = make_act(get_act_layer(act_layer) or nn.Identity)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: (B, C_in, *S) -> (B, 4 * channels, *S / stride)

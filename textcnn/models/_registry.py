@@ -40,7 +40,8 @@ class ModelEntry:
 
     def type_hints(self) -> dict:
         """The builder's type hints by argument name."""
-        return typing.get_type_hints(self.builder)
+        target = getattr(self.builder, "func", self.builder)  # a functools.partial of a class or function
+        return typing.get_type_hints(target.__init__ if isinstance(target, type) else target)
 
 
 _REGISTRY: dict[str, ModelEntry] = {}
@@ -61,7 +62,7 @@ def register_model(
     if task not in ("image", "text"):
         raise ValueError(f"task must be 'image' or 'text', got {task!r}")
 
-    def decorator(fn: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
+    def decorator(fn: Callable[..., nn.Module]) -> Callable[..., nn.Module]:  # a function, class or partial
         key = name or fn.__name__
         if key in _REGISTRY:
             raise ValueError(f"model {key!r} is already registered")

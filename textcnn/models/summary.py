@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -17,6 +18,7 @@ __all__ = [
     "BYTES_PER_VALUE",
     "LayerRow",
     "SummaryTotals",
+    "describe_model_dir",
     "format_summary",
     "parse_input_size",
     "summarize",
@@ -25,6 +27,7 @@ __all__ = [
 ]
 
 BYTES_PER_VALUE = 4  # float32, as in the lecture's memory column
+_MAX_LABELS_SHOWN = 20  # labels listed by describe_model_dir before "... (N more)"
 _PLAIN_CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
 
 
@@ -329,3 +332,69 @@ def summarize_model(
         return summarize(model, size, dtype=dtype)
     except RuntimeError as err:
         raise ValueError(f"input size {size} does not fit model {name!r}: {err}") from err
+
+
+def describe_model_dir(path: str | Path, input_size: tuple[int, ...] | None = None) -> str:
+    """Describe a trained model directory: its model name and builder arguments, labels, ``max_len``, the dev/test
+    accuracy of its ``metrics.json``, then the per-layer table of :func:`format_summary` for the saved model.
+
+    Args:
+        path: A model directory written by ``textcnn train`` or ``save_pretrained``.
+        input_size: Example shape without batch; default: ``(max_len,)`` for a text model that has one, else the
+            registered input size of the model.
+
+    Raises:
+        FileNotFoundError: If ``path`` is not a complete model directory (the missing file named).
+        ValueError: If a file of it is corrupt, or the input does not fit the model.
+    """
+    from textcnn.classify.model_dir import build_model, read_model_dir
+    from textcnn.models import get_model_entry
+
+    files = read_model_dir(path)
+    entry = get_model_entry(files.model_name)
+    text = files.meta.get("task", entry.task) == "text"
+    if input_size is not None:
+        size, why = tuple(input_size), "--input-size"
+    elif text and files.max_len is not None:
+        size, why = (files.max_len,), "max_len"
+    else:
+        size, why = entry.input_size, "the model's registered input size"
+    model = build_model(files, path)
+    try:
+        rows = summarize(model, size, dtype=torch.long if text else torch.float32)
+    except RuntimeError as err:
+        raise ValueError(f"input size {size} does not fit the model in {path}: {err}") from err
+    header = _model_dir_header(path, files.model_name, files.model_kwargs, files.labels, files.max_len, files.metrics)
+    shape = "x".join(str(s) for s in size) + (" tokens" if text else "")
+    return "\n".join([*header, f"input: {shape} ({why})", "", format_summary(rows)])
+
+
+def _model_dir_header(
+    path: str | Path, name: str, kwargs: dict, labels: list, max_len: int | None, metrics: dict
+) -> list[str]:
+    """The lines above a model directory's layer table."""
+    shown = ", ".join(str(label) for label in labels[:_MAX_LABELS_SHOWN])
+    if len(labels) > _MAX_LABELS_SHOWN:
+        shown += f", ... ({len(labels) - _MAX_LABELS_SHOWN} more)"
+    return [
+        f"model directory: {path}",
+        f"model: {name}",
+        "kwargs: " + ", ".join(f"{key}={value!r}" for key, value in kwargs.items()),
+        f"labels ({len(labels)}): {shown}",
+        f"max_len: {max_len} tokens" if max_len is not None else "max_len: none (no truncation)",
+        f"metrics: {_metrics_headline(metrics)}",
+    ]
+
+
+def _metrics_headline(metrics: dict) -> str:
+    """``dev accuracy 0.8123 (n=1101), test accuracy 0.8034 (n=2210), best epoch 4 of 9`` from a ``metrics.json``."""
+    parts = []
+    for split in ("dev", "test"):
+        scores = metrics.get(split)
+        if isinstance(scores, dict) and isinstance(scores.get("accuracy"), int | float):
+            n = f" (n={scores['n']})" if isinstance(scores.get("n"), int) else ""
+            parts.append(f"{split} accuracy {scores['accuracy']:.4f}{n}")
+    best, run = metrics.get("best_epoch"), metrics.get("epochs_run")
+    if isinstance(best, int) and isinstance(run, int):
+        parts.append(f"best epoch {best} of {run}")
+    return ", ".join(parts) or "none recorded"

@@ -5,7 +5,6 @@ The vectors are saved in word2vec binary format, which :func:`textcnn.text.vecto
 
 from __future__ import annotations
 
-import codecs
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -16,12 +15,11 @@ __all__ = ["count_tokens", "read_text_lines", "train_word2vec"]
 
 
 def read_text_lines(path: str | Path, *, encoding: str = "utf-8", kim_format: bool = False) -> Iterator[str]:
-    """The lines of a text file, one text per line, without line endings.
-
-    Lines are split on ``\\n`` only (so cp1252's 0x85 "..." stays inside its line).
+    """The lines of a text file, one text per line, without line endings (read by the line reader of
+    :mod:`textcnn.data.encoding`: lines end at ``\\n`` only, so cp1252's 0x85 "..." stays inside its line).
 
     Args:
-        path: The file.
+        path: The file (``.gz`` is decompressed).
         encoding: Its encoding (the Kim MR and Subj files are ``cp1252``).
         kim_format: Lines are ``<label> <text>``: drop the label (a label-only line gives an empty text).
 
@@ -29,22 +27,11 @@ def read_text_lines(path: str | Path, *, encoding: str = "utf-8", kim_format: bo
         FileNotFoundError: No such file.
         ValueError: A line that cannot be decoded; the message names the file and line.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"text file not found: {path}")
-    try:
-        codecs.lookup(encoding)
-    except LookupError as error:
-        raise ValueError(f"unknown encoding {encoding!r}") from error
-    with open(path, "rb") as f:
-        for lineno, raw in enumerate(f, start=1):
-            try:
-                line = raw.decode(encoding).rstrip("\r\n")
-            except UnicodeDecodeError as error:
-                raise ValueError(f"{path}:{lineno}: cannot decode as {encoding} ({error.reason})") from error
-            if kim_format:
-                line = line.split(" ", 1)[1] if " " in line else ""
-            yield line
+    from textcnn.data.encoding import iter_lines
+    from textcnn.data.kim import split_label
+
+    for line in iter_lines(path, encoding=encoding, strict=True):
+        yield split_label(line)[1] if kim_format else line
 
 
 def count_tokens(

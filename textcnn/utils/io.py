@@ -34,14 +34,20 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     tmp_path = Path(tmp)
     try:
         write(tmp_path)
-        with open(tmp_path, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.chmod(tmp_path, new_file_mode())  # mkstemp made it private (0600); give it the usual permissions
-        os.replace(tmp_path, path)
-        fsync_dir(path.parent)
+        commit_file(tmp_path, path)
     finally:
         tmp_path.unlink(missing_ok=True)
     return path
+
+
+def commit_file(tmp_path: Path, path: Path) -> None:
+    """Make a fully written temporary file durable and rename it onto ``path``: flush it to disk, give it the
+    permissions a new file gets (``mkstemp`` made it private, 0600), rename, flush the folder entry."""
+    with open(tmp_path, "rb+") as fh:
+        os.fsync(fh.fileno())
+    os.chmod(tmp_path, new_file_mode())
+    os.replace(tmp_path, path)
+    fsync_dir(path.parent)
 
 
 def new_file_mode() -> int:

@@ -1,0 +1,91 @@
+"""``textcnn explain``: why a Kim CNN gives a text its label, or which n-grams push each class over a corpus."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+import click
+
+from textcnn.cli._common import friendly_errors
+
+
+def _texts(arguments: tuple[str, ...]) -> Iterator[str]:
+    """The texts given as arguments; ``-`` stands for every line of standard input."""
+    from textcnn.data.files import read_texts
+
+    for argument in arguments:
+        if argument == "-":
+            yield from read_texts("-", format="txt")
+        else:
+            yield argument
+
+
+@click.command(context_settings={"show_default": True})
+@click.argument("model_dir", type=click.Path(file_okay=False))
+@click.argument("texts", nargs=-1, type=str, metavar="[TEXT]...")
+@click.option("--top-k", type=click.IntRange(min=0), default=5, help="Spans (n-grams with --top-ngrams) to show.")
+@click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", help="Output format of TEXTs.")
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Colour the top spans instead of marking them [[for]] and {{against}}.",
+    show_default="when standard output is a terminal",
+)
+@click.option(
+    "--top-ngrams",
+    "corpus",
+    default=None,
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Instead of TEXTs: a corpus (one text per line; `-` reads standard input) whose n-grams that push each "
+    "class most are written as a markdown table.",
+)
+@click.option("--per-filter", is_flag=True, default=False, help="With --top-ngrams: also each filter's top n-grams.")
+@click.option(
+    "--output",
+    "-o",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="With --top-ngrams: the markdown file to write. Default: stdout.",
+)
+@click.option("--batch-size", type=click.IntRange(min=1), default=64, help="With --top-ngrams: texts per forward pass.")
+@friendly_errors
+def explain(model_dir, texts, top_k, fmt, color, corpus, per_filter, output, batch_size) -> None:
+    """Why MODEL_DIR (a kim_cnn) gives each TEXT its label (`-` reads one text per line of standard input).
+
+    Each class logit of a Kim CNN is exactly its bias plus a contribution from each n-gram that won a filter's
+    max-over-time pooling. `text` output prints the label and probability, the text with the top spans for the label
+    and against it marked, a table of those spans with their contributions to the label's logit, and the check
+    `logit = bias + sum of spans`; `jsonl` writes one object per text with every span's contribution to every class.
+    """
+    from textcnn.classify.classifier import load
+
+    if corpus is None and not texts:
+        raise click.UsageError("give at least one TEXT (or `-` to read lines from standard input), or --top-ngrams")
+    if corpus is not None and texts:
+        raise click.UsageError("give TEXTs or --top-ngrams FILE, not both")
+    if corpus is None and (output or per_filter):
+        raise click.UsageError("--output and --per-filter go with --top-ngrams")
+    classifier = load(model_dir)
+    if corpus is not None:
+        _write_corpus_table(classifier, corpus, output, top_k=top_k, per_filter=per_filter, batch_size=batch_size)
+        return
+    from textcnn.classify.explain import write_explanations
+
+    color = sys.stdout.isatty() if color is None else color
+    write_explanations(classifier, _texts(texts), sys.stdout, top_k=top_k, fmt=fmt, color=color)
+
+
+def _write_corpus_table(classifier, corpus: str, output: str | None, *, top_k: int, per_filter: bool, batch_size: int):
+    """The markdown table of :func:`~textcnn.classify.explain.corpus_ngrams` on stdout, or in ``output``."""
+    from textcnn.classify.explain import corpus_ngrams, ngram_markdown
+    from textcnn.data.files import read_texts
+    from textcnn.utils.io import atomic_write_text
+
+    report = corpus_ngrams(classifier, read_texts(corpus), batch_size=batch_size)
+    table = ngram_markdown(report, top_k=top_k, per_filter=per_filter)
+    if output is None:
+        click.echo(table, nl=False)
+        return
+    atomic_write_text(output, table)
+    click.echo(f"explained {report.n_texts} texts -> {output}", err=True)
