@@ -233,12 +233,8 @@ def train_image_classifier(
     model = create_model(model_name, **kwargs)
     start = time.perf_counter()
     fit = Trainer(model, config, label_names=names, out_dir=out_dir).fit(train_loader, dev_loader)
-    metrics: dict = {
-        "model": model_name, "model_kwargs": kwargs, "parameters": count_parameters(model),
-        "n_train": int(train_idx.size), "n_dev": int(dev_idx.size), "epochs": fit.epochs_run,
-        "best_epoch": fit.best_epoch, f"best_dev_{config.metric}": fit.best_metric, "stopped_early": fit.stopped_early,
-        "seconds": time.perf_counter() - start, "history": fit.history,
-    }  # fmt: skip
+    sizes = {"n_train": int(train_idx.size), "n_dev": int(dev_idx.size)}
+    metrics = _fit_metrics(model_name, kwargs, model, fit, config, sizes, time.perf_counter() - start)
     if test is not None:
         metrics.update(_test_metrics(model, test, names, config, preprocessing))
     saved_config = {"model": {"name": model_name, **kwargs}, "train": asdict(config),
@@ -249,6 +245,14 @@ def train_image_classifier(
         classifier.save_pretrained(out_dir)
         md.remove_checkpoint(out_dir)
     return ImageOutcome(classifier, metrics)
+
+
+def _fit_metrics(name: str, kwargs: dict, model: nn.Module, fit, config: TrainConfig, sizes: dict, seconds: float):
+    return {
+        "model": name, "model_kwargs": kwargs, "parameters": count_parameters(model), **sizes,
+        "epochs": fit.epochs_run, "best_epoch": fit.best_epoch, f"best_dev_{config.metric}": fit.best_metric,
+        "stopped_early": fit.stopped_early, "seconds": seconds, "history": fit.history,
+    }  # fmt: skip
 
 
 def _label_names(labels: np.ndarray, given: Sequence[str] | None) -> list[str]:

@@ -160,6 +160,22 @@ def predict_files(
         ValueError: Bad options, an unwritable output, a bad model directory or input (file and line named).
         FileNotFoundError: A missing model directory or input file.
     """
+    inputs = _checked_inputs(inputs, fmt, top_k, batch_size)
+    if output is not None and (str(output) == "-" or os.path.abspath(output) in _STDOUT_PATHS):
+        output = None  # write through our own standard output, not a second handle on the same file
+    # Open the output before loading the model or reading any input: an unwritable place fails at once.
+    with _Output(Path(output) if output is not None else None, stdout or sys.stdout) as out:
+        clf = classifier or TextClassifier.from_pretrained(model_dir, device=device)
+        top_k = min(top_k, len(clf.labels))
+        stats = PredictStats()
+        texts = iter_input_texts(inputs, column, input_format, stats)
+        rows = _rows(clf.iter_proba(texts, batch_size=batch_size, stats=stats), clf.labels, top_k, all_probs)
+        _write(_with_progress(rows, progress, out), out, fmt, clf.labels, top_k, all_probs)
+    return stats
+
+
+def _checked_inputs(inputs: Iterable[str], fmt: str, top_k: int, batch_size: int) -> list[str]:
+    """The input names, after checking the options and that every input file exists (before loading the model)."""
     if fmt not in FORMATS:
         raise ValueError(f"output format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     if top_k < 1:
@@ -167,32 +183,10 @@ def predict_files(
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     inputs = [str(name) for name in inputs]
-    for name in inputs:  # before loading the model
+    for name in inputs:
         if name != "-" and not Path(name).is_file():
             raise FileNotFoundError(f"input file not found: {name!r}")
-    if output is not None and (str(output) == "-" or os.path.abspath(output) in _STDOUT_PATHS):
-        output = None  # write through our own standard output, not a second handle on the same file
-    # Open the output before loading the model or reading any input: an unwritable place fails at once.
-    target = _Output(Path(output)) if output is not None else None
-    try:
-        clf = classifier or TextClassifier.from_pretrained(model_dir, device=device)
-        top_k = min(top_k, len(clf.labels))
-        stats = PredictStats()
-        rows = _rows(
-            clf.iter_proba(iter_input_texts(inputs, column, input_format, stats), batch_size=batch_size, stats=stats),
-            clf.labels,
-            top_k,
-            all_probs,
-        )
-        out = target.fh if target else (stdout or sys.stdout)
-        _write(_with_progress(rows, progress, out), out, fmt, clf.labels, top_k, all_probs)
-        if target is not None:
-            target.commit()
-    except BaseException:
-        if target is not None:
-            target.discard()
-        raise
-    return stats
+    return inputs
 
 
 def _with_progress(rows: Iterable[dict], progress: bool | None, out: TextIO) -> Iterable[dict]:
@@ -214,10 +208,12 @@ def _isatty(stream: TextIO) -> bool:
 
 
 class _Output:
-    """Where ``predict_files`` writes: a temporary file beside a regular file ``path`` (``.NAME.<random>.partial``),
-    renamed onto ``path`` by :meth:`commit`; or, for a device, pipe or socket, and for any path under ``/dev/`` or
-    ``/proc/`` (``/dev/null``, ``/dev/stdout``, ``/dev/fd/3``), that file itself, opened for appending: renaming over
-    it would replace a device node with a regular file, or a shell's redirection target behind its back.
+    """Where ``predict_files`` writes, as a context manager yielding the text stream: ``stdout`` when ``path`` is
+    ``None``; a temporary file beside a regular file ``path`` (``.NAME.<random>.partial``), renamed onto ``path``
+    when the block ends without an error and removed when it raises; or, for a device, pipe or socket, and for any
+    path under ``/dev/`` or ``/proc/`` (``/dev/null``, ``/dev/stdout``, ``/dev/fd/3``), that file itself, opened
+    for appending: renaming over it would replace a device node with a regular file, or a shell's redirection
+    target behind its back.
 
     A symbolic link elsewhere is followed: the file it points to is replaced, the link stays.
 
@@ -225,11 +221,14 @@ class _Output:
         ValueError: If ``path`` is a folder or its folder cannot be created or written.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | None, stdout: TextIO) -> None:
+        self.tmp: Path | None = None
+        if path is None:
+            self.fh, self.final = stdout, None
+            return
         if path.is_dir():
             raise ValueError(f"output {path} is a folder; give a file name")
         self.final = path.resolve() if path.is_symlink() else path
-        self.tmp: Path | None = None
         try:
             special = os.path.abspath(path).startswith(("/dev/", "/proc/"))
             if special or (path.exists() and not path.is_file()):
@@ -241,6 +240,17 @@ class _Output:
             raise ValueError(f"cannot write output file {path}: {exc.strerror or exc}") from None
         self.tmp = Path(tmp)
         self.fh = open(fd, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed by commit/discard
+
+    def __enter__(self) -> TextIO:
+        return self.fh
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self.final is None:  # standard output: nothing to commit or remove
+            return
+        if exc_type is None:
+            self.commit()
+        else:
+            self.discard()
 
     def commit(self) -> None:
         """Flush everything to disk and rename the temporary file onto the final name."""
