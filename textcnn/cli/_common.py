@@ -17,6 +17,15 @@ data_dir_option = click.option(
     help="Folder holding the benchmark data (kim/, sst_trees/, ...). Default: the TEXTCNN_DATA environment variable.",
 )
 
+overrides_option = click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a config key, e.g. --set train.epochs=5 --set model.num_filters=50 --set model.max_norm=null "
+    "(any argument of the model's builder). Repeatable.",
+)
+
 
 def friendly_errors(fn):
     """Turn expected user errors into a one-line ``Error:`` message and exit code 1 (no traceback).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from textcnn.cli._common import friendly_errors
+from textcnn.cli._common import friendly_errors, overrides_option
 
 
 @click.group("config")
@@ -14,14 +14,7 @@ def config() -> None:
 
 @config.command("show")
 @click.argument("config_file", required=False, type=click.Path(dir_okay=False))
-@click.option(
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="Override a config key, as for `textcnn train`, e.g. --set model.num_filters=50 --set model.name=kim_cnn. "
-    "Repeatable.",
-)
+@overrides_option
 @friendly_errors
 def show(config_file: str | None, overrides: tuple[str, ...]) -> None:
     """Print the effective config of CONFIG_FILE (default: the built-in defaults) with the --set overrides applied.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from textcnn.cli._common import data_dir_option, friendly_errors
+from textcnn.cli._common import data_dir_option, friendly_errors, overrides_option
 from textcnn.models.kim_cnn import MODES as KIM_MODES
 
 
@@ -23,13 +23,7 @@ def default_of(key: str):
 
 @click.command(context_settings={"show_default": True})
 @click.argument("config_file", required=False, type=click.Path(dir_okay=False))
-@click.option(
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="Override a config key, e.g. --set train.epochs=5 --set model.filter_widths=[3,4,5]. Repeatable.",
-)
+@overrides_option
 @click.option(
     "--dataset", default=None, help="Dataset name (see `textcnn datasets list`), or `file`. Sets data.dataset."
 )

@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from textcnn.layers import ClassifierHead, ConvNormAct, LayerSpec, get_act_layer, masked_max_over_time
+from textcnn.layers.embedding import copy_pretrained_, zero_rows_
 from textcnn.layers.temporal_pooling import MaskedMaxPool1d, zero_padding
 from textcnn.models._registry import register_model
 
@@ -117,11 +118,8 @@ class DPCNN(nn.Module):
         self.pool = MaskedMaxPool1d(3, stride=2, padding=1)
         self.head = ClassifierHead(num_filters, num_classes, dropout=dropout, max_norm=max_norm)
 
-    @torch.no_grad()
     def _zero_special_rows(self) -> None:
-        for index in (self.pad_index, self.unk_index):
-            if index is not None:
-                self.embedding.weight[index] = 0
+        zero_rows_([self.embedding], [self.pad_index, self.unk_index])
 
     @property
     def needs_pretrained(self) -> bool:
@@ -133,17 +131,10 @@ class DPCNN(nn.Module):
         """Shortest input the model needs: one position (every convolution and pooling pads)."""
         return 1
 
-    @torch.no_grad()
     def load_pretrained(self, vectors: np.ndarray | torch.Tensor) -> None:
         """Copy a pretrained ``(vocab_size, embedding_dim)`` matrix into the embedding table; the ``<pad>`` and
         ``<unk>`` rows are zeroed."""
-        weight = torch.as_tensor(np.asarray(vectors), dtype=self.embedding.weight.dtype)
-        if weight.shape != self.embedding.weight.shape:
-            raise ValueError(
-                f"pretrained vectors have shape {tuple(weight.shape)} but the embedding table is "
-                f"{tuple(self.embedding.weight.shape)} (vocab_size, embedding_dim)"
-            )
-        self.embedding.weight.copy_(weight)
+        copy_pretrained_([self.embedding], vectors)
         self._zero_special_rows()
 
     def forward(self, input_ids: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from textcnn.layers import ClassifierHead, ConvNormAct, LayerSpec, masked_max_over_time
+from textcnn.layers.embedding import copy_pretrained_, zero_rows_
 from textcnn.models._registry import register_model
 
 MODES = ("rand", "static", "non-static", "multichannel")
@@ -101,13 +102,8 @@ class KimCNN(nn.Module):
         )
         self.head = ClassifierHead(num_filters * len(widths), num_classes, dropout=dropout, max_norm=max_norm)
 
-    @torch.no_grad()
     def _zero_special_rows(self) -> None:
-        for table in (self.embedding, getattr(self, "embedding_static", None)):
-            if table is not None:
-                for index in (self.pad_index, self.unk_index):
-                    if index is not None:
-                        table.weight[index] = 0
+        zero_rows_([self.embedding, getattr(self, "embedding_static", None)], [self.pad_index, self.unk_index])
 
     @property
     def needs_pretrained(self) -> bool:
@@ -119,19 +115,10 @@ class KimCNN(nn.Module):
         """Shortest input the model needs (the widest filter); batches are padded at least to this."""
         return max(self.filter_widths)
 
-    @torch.no_grad()
     def load_pretrained(self, vectors: np.ndarray | torch.Tensor) -> None:
         """Copy a pretrained ``(vocab_size, embedding_dim)`` matrix into the embedding table(s); the ``<pad>`` and
         ``<unk>`` rows are zeroed."""
-        weight = torch.as_tensor(np.asarray(vectors), dtype=self.embedding.weight.dtype)
-        if weight.shape != self.embedding.weight.shape:
-            raise ValueError(
-                f"pretrained vectors have shape {tuple(weight.shape)} but the embedding table is "
-                f"{tuple(self.embedding.weight.shape)} (vocab_size, embedding_dim)"
-            )
-        self.embedding.weight.copy_(weight)
-        if self.mode == "multichannel":
-            self.embedding_static.weight.copy_(weight)
+        copy_pretrained_([self.embedding, *([self.embedding_static] if self.mode == "multichannel" else [])], vectors)
         self._zero_special_rows()
 
     def forward(self, input_ids: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
