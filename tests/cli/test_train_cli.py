@@ -149,3 +149,20 @@ def test_train_help_shows_the_defaults_from_their_one_source():
     assert f"Sets train.epochs. [default: ({TrainConfig().epochs})]" in text
     assert "Sets model.mode. [default: (rand)]" in text
     assert "--overwrite" in text and "--text-column" in text and "--label-column" in text
+
+
+def test_predict_reads_the_column_the_model_was_trained_with(tmp_path, reviews):
+    out = tmp_path / "cols"
+    args = ["train", "--dataset", "file", "--train-file", reviews["train"], "--text-column", "review",
+            "--label-column", "sentiment", *FAST, "--quiet", "--out", out]  # fmt: skip
+    assert _run(args).exit_code == 0
+    predictions = tmp_path / "p.tsv"
+    result = _run(["predict", out, reviews["test"], "-o", predictions])
+    assert result.exit_code == 0, result.output
+    assert len(predictions.read_text().splitlines()) == 1 + 80  # header and one row per review
+
+
+def test_a_missing_column_lists_the_columns_and_the_flags(tmp_path, reviews):
+    result = _run(["train", "--dataset", "file", "--train-file", reviews["train"], "--out", tmp_path / "x"])
+    assert result.exit_code == 1
+    assert "no column 'text'; columns: id, review, sentiment (choose them with --text-column" in result.output

@@ -41,7 +41,7 @@ def iter_input_texts(
 
     Args:
         inputs: File names; ``-`` is standard input.
-        column: Text column of CSV/JSONL/Parquet inputs.
+        column: Text column of CSV/JSONL/Parquet inputs (default: the one the model was trained with).
         input_format: Force the input format (see :func:`textcnn.data.files.read_texts`).
         stats: If given, lines that were not valid UTF-8 (``txt``) and texts holding U+FFFD (every format) are
             counted in it.
@@ -145,7 +145,7 @@ def predict_files(
         top_k: Also write the ``k`` most probable labels (``1``: only the best).
         all_probs: Also write the probability of every label.
         batch_size: Texts per forward pass.
-        column: Text column of CSV/JSONL/Parquet inputs.
+        column: Text column of CSV/JSONL/Parquet inputs (default: the one the model was trained with).
         input_format: Force the input format (``txt``, ``csv``, ``tsv``, ``jsonl``, ``parquet``).
         device: ``cpu``, ``cuda`` or ``auto``.
         classifier: An already loaded classifier (skips loading ``model_dir``).
@@ -168,10 +168,17 @@ def predict_files(
         clf = classifier or TextClassifier.from_pretrained(model_dir, device=device)
         top_k = min(top_k, len(clf.labels))
         stats = PredictStats()
-        texts = iter_input_texts(inputs, column, input_format, stats)
+        texts = iter_input_texts(inputs, column or trained_text_column(clf), input_format, stats)
         rows = _rows(clf.iter_proba(texts, batch_size=batch_size, stats=stats), clf.labels, top_k, all_probs)
         _write(_with_progress(rows, progress, out), out, fmt, clf.labels, top_k, all_probs)
     return stats
+
+
+def trained_text_column(clf: TextClassifier) -> str | None:
+    """The text column the model was trained with (``data.text_column`` of its saved config), if any."""
+    data = clf.config.get("data")
+    column = data.get("text_column") if isinstance(data, dict) else None
+    return column if isinstance(column, str) else None
 
 
 def _checked_inputs(inputs: Iterable[str], fmt: str, top_k: int, batch_size: int) -> list[str]:

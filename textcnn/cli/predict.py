@@ -20,7 +20,11 @@ from textcnn.cli._common import friendly_errors
 @click.option("--format", "fmt", type=click.Choice(["tsv", "csv", "jsonl"]), default="tsv", help="Output format.")
 @click.option("--top-k", type=int, default=1, help="Also write the K most probable labels with their probabilities.")
 @click.option("--all-probs", is_flag=True, default=False, help="Also write the probability of every label.")
-@click.option("--column", default=None, help="Text column when the inputs are CSV/JSONL/Parquet files.")
+@click.option(
+    "--column",
+    default=None,
+    help="Text column when the inputs are CSV/JSONL/Parquet files.  [default: the one the model was trained with]",
+)
 @click.option(
     "--input-format",
     type=click.Choice(["txt", "csv", "tsv", "jsonl", "parquet"]),

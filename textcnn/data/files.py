@@ -46,6 +46,7 @@ from textcnn.data.records import (
     csv_rows,
     json_rows,
     label_value,
+    missing_column,
     parquet_rows,
     text_value,
 )
@@ -428,7 +429,7 @@ def splits_from_hf(
     ref = dataset_dict["train"]
     for column in (text_column, label_column):
         if column not in ref.column_names:
-            raise ValueError(f"{name}: no column {column!r}; columns: {', '.join(ref.column_names)}")
+            raise missing_column(name, column, ref.column_names)
     feature = ref.features[label_column]
     class_label = isinstance(feature, datasets.ClassLabel)
     if class_label:

@@ -40,6 +40,14 @@ _JSON_SPACE = re.compile(r"[ \t\n\r]*")
 csv.field_size_limit(sys.maxsize)  # one line may be megabytes long (the limits above bound multi-line fields)
 
 
+def missing_column(file, column: str, available) -> ValueError:
+    """The error for a file without ``column``: it lists the file's columns and the options that choose others."""
+    return ValueError(
+        f"{file}: no column {column!r}; columns: {', '.join(map(str, available))} (choose them with --text-column "
+        f"and --label-column, or --column for predict)"
+    )
+
+
 @dataclass(frozen=True)
 class Row:
     """One physical row of a file.
@@ -198,7 +206,7 @@ def csv_rows(
         return
     missing = [c for c in columns if c not in header]
     if missing:
-        raise ValueError(f"{name}: no column {missing[0]!r}; columns: {', '.join(header)}")
+        raise missing_column(name, missing[0], header)
     positions = [header.index(c) for c in columns]
     while (fields := _next_record(reader, feed, name, delimiter)) is not None:
         where = f"line {feed.start}"
@@ -307,7 +315,7 @@ def parquet_rows(path: str | Path, columns: Sequence[str]) -> Iterator[Row]:
     names = parquet.schema_arrow.names
     missing = [c for c in columns if c not in names]
     if missing:
-        raise ValueError(f"{path}: no column {missing[0]!r}; columns: {', '.join(names)}")
+        raise missing_column(path, missing[0], names)
     number = 0
     for batch in parquet.iter_batches(columns=list(columns), batch_size=4096):
         for values in zip(*(batch.column(c).to_pylist() for c in columns), strict=True):
