@@ -62,18 +62,17 @@ def _run_cnn(run: BenchRun, data_dir: str | None, out_dir: Path, keep_models: bo
         path, seconds = _w2v_vectors(run, config, out_dir)
         config.embeddings.vectors = path
         extra.update(w2v_seconds=round(seconds, 2), w2v={"dim": w2v_dim(run.vectors), **W2V_SETTINGS})
-    messages: list[str] = []
     if keep_models:
         model_dir = out_dir / "models" / _slug(run)
-        metrics = train_text_classifier(config, model_dir, echo=messages.append).metrics
+        metrics = train_text_classifier(config, model_dir, echo=None).metrics
     else:
         (out_dir / "tmp").mkdir(parents=True, exist_ok=True)
         model_dir = Path(tempfile.mkdtemp(prefix=f"{_slug(run)}-", dir=out_dir / "tmp"))
         try:
-            metrics = train_text_classifier(config, model_dir, echo=messages.append).metrics
+            metrics = train_text_classifier(config, model_dir, echo=None).metrics
         finally:
             shutil.rmtree(model_dir, ignore_errors=True)
-    sizes = _split_sizes(messages)
+    sizes = metrics.get("splits", {})
     test = metrics["test"]
     emb = metrics.get("embeddings") or {}
     return {
@@ -90,16 +89,6 @@ def _run_cnn(run: BenchRun, data_dir: str | None, out_dir: Path, keep_models: bo
         "vector_coverage": round((emb["found"] + emb["lower_found"]) / emb["total"], 4) if emb.get("total") else None,
         **extra,
     }
-
-
-def _split_sizes(messages: list[str]) -> dict[str, int]:
-    """Split sizes from the pipeline's ``data: NAME: train N, dev N, test N, classes C`` message."""
-    import re
-
-    for message in messages:
-        if message.startswith("data: "):
-            return {k: int(v) for k, v in re.findall(r"(train|dev|test) (\d+)", message)}
-    return {}
 
 
 def _run_baseline(run: BenchRun, data_dir: str | None) -> dict:
