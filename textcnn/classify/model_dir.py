@@ -9,6 +9,14 @@ Layout (fixed file names; nothing in the metadata can point outside the folder):
     config.yaml        the full experiment config
     metrics.json       metrics, coverage and data reports
 
+A text training run also leaves, beside them (for people; loading never reads them)::
+
+    train_log.jsonl        one JSON record per epoch (train loss and accuracy, dev metrics)
+    training_curves.png    train loss and the dev metric per epoch, the kept epoch marked
+    confusion_matrix.png   row-normalised confusion matrix of the test split (else dev), counts and shares per cell
+
+The plot names are defined in :mod:`textcnn.classify.plots`.
+
 ``textcnn.json`` is written last and removed first, so a folder holding it is always complete.
 
 Loading an untrusted folder is safe in these ways: only the fixed file names above are read (keys in

@@ -19,7 +19,8 @@ DEFAULT = "default"
 _MODEL_PARAMS = ("mode", "embedding_dim", "filter_widths", "num_filters", "dropout", "max_norm")
 _TOKENIZER_PARAMS = {"tokenizer": "kind", "lowercase": "lowercase", "min_count": "min_count"}
 _TRAIN_PARAMS = {"epochs": "epochs", "batch_size": "batch_size", "optimizer": "optimizer", "lr": "lr",
-                 "early_stopping": "early_stopping", "random_state": "seed", "device": "device"}  # fmt: skip
+                 "early_stopping": "early_stopping", "random_state": "seed", "device": "device",
+                 "class_weight": "class_weight"}  # fmt: skip
 
 
 class TextCNNClassifier(ClassifierMixin, BaseEstimator):
@@ -49,6 +50,7 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         lr: Learning rate.
         dev_fraction: Share of the training data held out for early stopping (``0``: none, train all epochs).
         early_stopping: Patience in epochs (``None``: train every epoch, keep the best dev epoch).
+        class_weight: ``None``, ``"balanced"`` or ``{label: weight}``: weights of the classes in the loss.
         random_state: Seed of everything random.
         device: ``cpu``, ``cuda`` or ``auto``.
         verbose: Print progress.
@@ -75,6 +77,7 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         lr=DEFAULT,
         dev_fraction: float = 0.1,
         early_stopping: int | None = 5,
+        class_weight: str | dict | None = None,
         random_state: int = 0,
         device: str = "cpu",
         verbose: bool = False,
@@ -98,6 +101,7 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         self.lr = lr
         self.dev_fraction = dev_fraction
         self.early_stopping = early_stopping
+        self.class_weight = class_weight
         self.random_state = random_state
         self.device = device
         self.verbose = verbose

@@ -112,6 +112,7 @@ def fit_text_model(
     """
     from textcnn.training import Trainer
     from textcnn.training.callbacks import EpochLine
+    from textcnn.training.trainer import class_weights_for
 
     say = echo or _silent
     tokenizer = fit_tokenizer(config, train.texts)
@@ -132,7 +133,12 @@ def fit_text_model(
         text_loader(tokenizer, dev, config, min_len, shuffle=False)[0] if dev is not None and len(dev) else None
     )
     lines = [EpochLine(echo)] if echo is not None else []
-    trainer = Trainer(model, config.train, label_names=label_names, out_dir=out_dir, callbacks=[*lines, *callbacks])
+    weights = class_weights_for(config.train.class_weight, train.labels, label_names)
+    if weights is not None:
+        pairs = zip(label_names, weights.tolist(), strict=True)
+        say("class weights in the loss: " + ", ".join(f"{n} {w:.3f}" for n, w in pairs))
+    trainer = Trainer(model, config.train, label_names=label_names, out_dir=out_dir, callbacks=[*lines, *callbacks],
+                      class_weights=weights)  # fmt: skip
     fit = trainer.fit(train_loader, dev_loader, resume=resume)
     effective_config = replace(config, model=effective)
     return FittedModel(
@@ -205,6 +211,9 @@ def _train_and_save(config: ExperimentConfig, out_dir: Path, resume: bool, echo:
     metrics["seconds"] = time.perf_counter() - start
     classifier = fitted.classifier(splits.label_names, metrics=metrics)
     classifier.save_pretrained(out_dir)
+    from textcnn.classify.plots import write_run_plots  # matplotlib is imported only once a model is saved
+
+    write_run_plots(out_dir, metrics, metric=config.train.metric)  # while the checkpoint keeps the folder on error
     md.remove_checkpoint(out_dir)
     say(_final_line(metrics, out_dir))
     return TrainOutcome(classifier, metrics, out_dir)
@@ -222,6 +231,8 @@ def _run_metrics(fitted: FittedModel, splits, sizes: dict) -> dict:
         "epochs_run": fit.epochs_run,
         "stopped_early": fit.stopped_early,
         "dev_best": fit.best_metric,
+        "selection_metric": fitted.config.train.metric,
+        "class_weight": fitted.config.train.class_weight,
         "truncated_train_examples": fitted.train_truncated,
         "vocabulary_coverage": fitted.coverage,
         "embeddings": fitted.embedding_report,

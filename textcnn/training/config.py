@@ -23,7 +23,9 @@ class TrainConfig:
         grad_clip: Clip the global gradient norm to this value; ``None`` disables.
         early_stopping: Stop after this many epochs without a better dev metric (the best model is kept);
             ``None`` trains all epochs (the best epoch on dev is still kept when a dev split exists).
-        metric: Dev metric that selects the best epoch: ``accuracy`` or ``macro_f1``.
+        metric: Dev metric that selects the best epoch: ``accuracy`` or ``macro_f1`` (for imbalanced data).
+        class_weight: Weights of the classes in the loss: ``None`` (all 1), ``balanced`` (``n / (classes * n_c)``
+            from the training split, as scikit-learn's) or ``{label: weight}`` (labels not named get 1).
         aux_weight: Weight of auxiliary classifier losses (GoogLeNet: 0.3).
         seed: Seed of every random choice (initialisation, shuffling, dropout).
         device: ``auto`` (CUDA when present), ``cpu``, ``cuda`` or ``cuda:N``.
@@ -47,6 +49,7 @@ class TrainConfig:
     grad_clip: float | None = None
     early_stopping: int | None = None
     metric: str = "accuracy"
+    class_weight: str | dict | None = None
     aux_weight: float = 0.3
     seed: int = 0
     device: str = "auto"
@@ -72,6 +75,14 @@ class TrainConfig:
             raise ValueError(f"train.scheduler must be none, cosine or step, got {self.scheduler!r}")
         if self.metric not in ("accuracy", "macro_f1"):
             raise ValueError(f"train.metric must be accuracy or macro_f1, got {self.metric!r}")
+        if isinstance(self.class_weight, str) and self.class_weight != "balanced":
+            raise ValueError(
+                f"train.class_weight must be balanced, a mapping label -> weight or null, got {self.class_weight!r}"
+            )
+        if isinstance(self.class_weight, dict) and any(
+            isinstance(w, bool) or not isinstance(w, int | float) or w <= 0 for w in self.class_weight.values()
+        ):
+            raise ValueError(f"train.class_weight weights must be positive numbers, got {self.class_weight}")
         if self.grad_clip is not None and self.grad_clip <= 0:
             raise ValueError(f"train.grad_clip must be > 0 or null, got {self.grad_clip}")
         if self.early_stopping is not None and self.early_stopping < 1:

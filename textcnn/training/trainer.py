@@ -32,7 +32,15 @@ from textcnn.training.device import call_model, resolve_device, to_device, torch
 from textcnn.training.metrics import classification_metrics
 from textcnn.training.optim import LazyAdadelta, sparse_embedding_grads
 
-__all__ = ["CHECKPOINT_NAME", "LOG_NAME", "FitResult", "Trainer", "evaluate_model", "predict_logits"]
+__all__ = [
+    "CHECKPOINT_NAME",
+    "LOG_NAME",
+    "FitResult",
+    "Trainer",
+    "class_weights_for",
+    "evaluate_model",
+    "predict_logits",
+]
 
 
 @dataclass
@@ -75,16 +83,19 @@ def _build_scheduler(optimizer: torch.optim.Optimizer, config: TrainConfig):
     return None
 
 
-def classification_loss(output, labels: torch.Tensor, aux_weight: float = 0.3) -> torch.Tensor:
-    """Cross-entropy of the main logits plus ``aux_weight`` times that of each auxiliary output."""
+def classification_loss(
+    output, labels: torch.Tensor, aux_weight: float = 0.3, class_weights: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Cross-entropy of the main logits plus ``aux_weight`` times that of each auxiliary output; ``class_weights``
+    ``(C,)`` weight each example by its class (the weighted mean, as ``F.cross_entropy`` computes it)."""
     if isinstance(output, tuple):
         main, *aux = output
-        loss = F.cross_entropy(main.float(), labels)
+        loss = F.cross_entropy(main.float(), labels, weight=class_weights)
         for extra in aux:
             if extra is not None:
-                loss = loss + aux_weight * F.cross_entropy(extra.float(), labels)
+                loss = loss + aux_weight * F.cross_entropy(extra.float(), labels, weight=class_weights)
         return loss
-    return F.cross_entropy(output.float(), labels)
+    return F.cross_entropy(output.float(), labels, weight=class_weights)
 
 
 def _main_logits(output) -> torch.Tensor:
@@ -131,6 +142,31 @@ def evaluate_model(
     return classification_metrics(labels.tolist(), logits.argmax(dim=1).tolist(), label_names)
 
 
+def class_weights_for(
+    class_weight: str | dict | None, labels: Sequence[int], label_names: Sequence
+) -> torch.Tensor | None:
+    """The ``(C,)`` loss weights that ``TrainConfig.class_weight`` asks for, from the training labels.
+
+    ``balanced`` gives ``n / (C * n_c)`` (scikit-learn's rule; a class absent from ``labels`` gets 1); a mapping
+    weights the named labels and leaves the others at 1.
+
+    Raises:
+        ValueError: A mapping names a label that is not one of ``label_names``.
+    """
+    if class_weight is None:
+        return None
+    names = [str(n) for n in label_names]
+    if class_weight == "balanced":
+        counts = torch.bincount(torch.as_tensor(list(labels), dtype=torch.long), minlength=len(names)).double()
+        weights = torch.where(counts > 0, counts.sum() / (len(names) * counts.clamp_min(1)), torch.ones_like(counts))
+        return weights.float()
+    unknown = sorted(str(k) for k in class_weight if str(k) not in names)
+    if unknown:
+        raise ValueError(f"train.class_weight names {unknown[0]!r}, which is not a label; labels: {', '.join(names)}")
+    given = {str(k): float(v) for k, v in class_weight.items()}
+    return torch.tensor([given.get(n, 1.0) for n in names], dtype=torch.float32)
+
+
 class Trainer:
     """Trains any classifier ``nn.Module``, keeping the weights of the best dev epoch.
 
@@ -144,6 +180,7 @@ class Trainer:
         label_names: Class names (for metrics); needed when there is a dev loader.
         out_dir: Where the per-epoch JSON-lines log and the resumable checkpoint go; ``None`` writes nothing.
         callbacks: More callbacks (objects with some of the hook methods).
+        class_weights: ``(C,)`` weights of the classes in the loss (see :func:`class_weights_for`), or ``None``.
     """
 
     def __init__(
@@ -153,6 +190,7 @@ class Trainer:
         label_names: Sequence[str] | None = None,
         out_dir: str | Path | None = None,
         callbacks: Sequence[object] = (),
+        class_weights: torch.Tensor | None = None,
     ) -> None:
         self.model = model
         self.config = config
@@ -160,6 +198,7 @@ class Trainer:
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.device = resolve_device(config.device)
         self.model.to(self.device)
+        self.class_weights = None if class_weights is None else class_weights.float().to(self.device)
         self.optimizer = build_optimizer(self.model.parameters(), config)
         self.scheduler = _build_scheduler(self.optimizer, config)
         self._forward = torch.compile(self.model) if config.compile else self.model
@@ -286,7 +325,7 @@ class Trainer:
         labels = labels.to(self.device, non_blocking=True)
         with _autocast(self.device, cfg.amp):
             output = call_model(self._forward, inputs)
-        loss = classification_loss(output, labels, cfg.aux_weight)
+        loss = classification_loss(output, labels, cfg.aux_weight, self.class_weights)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if cfg.grad_clip is not None:
