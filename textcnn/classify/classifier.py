@@ -319,8 +319,14 @@ def _clean(text) -> str:
 def load(path: str | Path, device: str = "cpu"):
     """Load a model directory in one call: a :class:`TextClassifier` for a text model, an
     :class:`~textcnn.classify.image.ImageClassifier` for an image model (e.g. LeNet-5 from
-    ``scripts/train_lenet_mnist.py --out DIR``)."""
+    ``scripts/train_lenet_mnist.py --out DIR``). ``hf://ORG/NAME`` fetches a model pushed with ``textcnn push``
+    from the Hugging Face Hub (a clear error where there is no network)."""
     from textcnn.classify.model_dir import read_task
+
+    if str(path).startswith("hf://"):
+        from textcnn.classify.hub import hub_path
+
+        path = hub_path(str(path))
 
     if read_task(path) == "image":
         from textcnn.classify.image import ImageClassifier

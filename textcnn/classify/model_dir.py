@@ -8,6 +8,7 @@ Layout (fixed file names; nothing in the metadata can point outside the folder):
     tokenizer.json     tokenizer and vocabulary (Hugging Face ``tokenizers`` JSON; text models only)
     config.yaml        the full experiment config
     metrics.json       metrics, coverage and data reports
+    README.md          the model card (Hugging Face format): labels, data, scores, arguments, how to load it
 
 A text training run also leaves, beside them (for people; loading never reads them)::
 
@@ -41,6 +42,7 @@ import torch
 import yaml
 from torch import nn
 
+from textcnn.classify.card import model_card
 from textcnn.training.callbacks import CHECKPOINT_NAME
 from textcnn.utils.io import atomic_write, atomic_write_json, atomic_write_text
 
@@ -51,6 +53,9 @@ WEIGHTS_FILE = "model.safetensors"
 TOKENIZER_FILE = "tokenizer.json"
 CONFIG_FILE = "config.yaml"
 METRICS_FILE = "metrics.json"
+CARD_FILE = "README.md"
+#: What a shared model directory holds (uploaded to and fetched from the Hub; plots and logs stay local).
+SHARED_FILES = [META_FILE, WEIGHTS_FILE, TOKENIZER_FILE, CONFIG_FILE, METRICS_FILE, CARD_FILE]
 _REQUIRED_META = ("format", "format_version", "model_name", "model_kwargs", "labels")
 
 
@@ -205,6 +210,9 @@ def save_model_dir(
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "versions": library_versions(),
     }
+    card = model_card(model_name=model_name, model_kwargs=model_kwargs, labels=list(labels), task=meta["task"],
+                      config=config or {}, metrics=metrics or {}, versions=meta["versions"])  # fmt: skip
+    atomic_write_text(path / CARD_FILE, card)
     atomic_write_json(path / META_FILE, meta)
     return path
 

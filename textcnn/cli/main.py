@@ -19,6 +19,7 @@ _COMMANDS: dict[str, str] = {
     "datasets": "textcnn.cli.datasets:datasets",
     "embeddings": "textcnn.cli.embeddings:embeddings",
     "bench": "textcnn.cli.bench:bench",
+    "push": "textcnn.cli.push:push",
     "config": "textcnn.cli.config:config",
 }
 
