@@ -74,7 +74,7 @@ def test_nbsvm_validates_and_requires_fit():
         NBSVM().predict(np.eye(2))
 
 
-@pytest.mark.parametrize("method", ["tfidf_lr", "nbsvm", "fasttext"])
+@pytest.mark.parametrize("method", ["tfidf_lr", "tfidf_svm", "nbsvm", "fasttext"])
 @pytest.mark.parametrize("num_classes", [2, 3])
 def test_run_baseline_scores_the_test_split(method, num_classes):
     if method == "fasttext" and not fasttext_available():
@@ -94,7 +94,7 @@ def test_run_baseline_rejects_unknown_method_and_missing_test():
     splits.test = None
     with pytest.raises(ValueError, match="no test split"):
         run_baseline("nbsvm", splits)
-    assert set(BASELINES) == {"tfidf_lr", "nbsvm", "fasttext"}
+    assert set(BASELINES) == {"tfidf_lr", "tfidf_svm", "nbsvm", "fasttext"}
 
 
 @pytest.mark.skipif(not fasttext_available(), reason="fasttext module not installed")

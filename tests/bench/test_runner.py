@@ -80,7 +80,7 @@ def test_plan_runs_rejects_bad_input_by_name(kwargs, message):
 def test_quick_plan_is_one_fold_of_cr_with_two_epochs():
     runs = quick_plan()
     assert {(r.dataset, r.fold, r.seed) for r in runs} == {("cr", 0, 0)}
-    assert [r.method for r in runs] == ["tfidf_lr", "nbsvm", "fasttext", "cnn"]
+    assert [r.method for r in runs] == ["tfidf_lr", "tfidf_svm", "nbsvm", "fasttext", "cnn"]
     assert dict(runs[-1].options) == {"train.epochs": 2}
     assert dict(quick_plan(["ag_news"])[-1].options) == {"data.max_len": 100, "train.epochs": 2}
 

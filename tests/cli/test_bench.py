@@ -28,22 +28,22 @@ def _records(out):
 def test_quick_run_writes_one_line_per_run(quick_out):
     out, _, output = quick_out
     records = _records(out)
-    assert sorted(r["method"] for r in records) == ["cnn", "fasttext", "nbsvm", "tfidf_lr"]
+    assert sorted(r["method"] for r in records) == ["cnn", "fasttext", "nbsvm", "tfidf_lr", "tfidf_svm"]
     for r in records:
         assert (r["dataset"], r["fold"], r["seed"]) == ("cr", 0, 0)
         assert 0.5 < r["accuracy"] <= 1.0 and r["seconds"] >= 0 and r["commit"]
     (cnn,) = [r for r in records if r["method"] == "cnn"]
     assert cnn["mode"] == "static" and cnn["vectors"] == "glove-6b-50d" and cnn["epochs"] == 1
     assert cnn["options"] == {"model.num_filters": 20, "train.epochs": 1}
-    assert "ran 4, skipped 0" in output
+    assert "ran 5, skipped 0" in output
 
 
 def test_rerun_skips_finished_runs(quick_out, data_dir):
     out, args, _ = quick_out
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
-    assert "ran 0, skipped 4" in result.output
-    assert len(_records(out)) == 4
+    assert "ran 0, skipped 5" in result.output
+    assert len(_records(out)) == 5
 
 
 def test_table_has_the_quick_cells(quick_out):
@@ -55,6 +55,7 @@ def test_table_has_the_quick_cells(quick_out):
     kim_table = result.output.split("### Against Kim")[0]
     lines = {line.split("|")[1].strip(): line for line in kim_table.splitlines() if line.startswith("| ")}
     for label, method, note in (("NBSVM", "nbsvm", ""), ("TF-IDF+LR", "tfidf_lr", ""), ("fastText", "fasttext", ""),
+                                ("TF-IDF+LinearSVC", "tfidf_svm", ""),
                                 ("CNN-static, glove-6b-50d [model.num_filters=20]", "cnn", " [a]")):  # fmt: skip
         cells = [c.strip() for c in lines[label].strip().strip("|").split("|")][1:]
         assert cells[5] == f"{100 * records[method]['accuracy']:.1f} (n=1, partial: 1/10 folds){note}"  # CR column
@@ -66,7 +67,7 @@ def test_table_has_the_quick_cells(quick_out):
 def test_table_to_file_and_missing_results(quick_out, tmp_path):
     out, _, _ = quick_out
     result = CliRunner().invoke(cli, ["bench", "table", str(out / "results.jsonl"), "-o", str(tmp_path / "t.md")])
-    assert result.exit_code == 0 and (tmp_path / "t.md").read_text(encoding="utf-8").startswith("4 runs")
+    assert result.exit_code == 0 and (tmp_path / "t.md").read_text(encoding="utf-8").startswith("5 runs")
     result = CliRunner().invoke(cli, ["bench", "table", str(out / "results.jsonl"), "--folds", "1-2"])
     assert result.exit_code == 0 and result.output.startswith("0 runs")  # the quick runs are all on fold 0
     result = CliRunner().invoke(cli, ["bench", "table", str(tmp_path / "none.jsonl")])
@@ -102,5 +103,5 @@ def test_help_explains_every_option():
     for option in ("--datasets", "--methods", "--modes", "--vectors", "--folds", "--seeds", "--set", "--jobs",
                    "--quick", "--keep-models", "--data-dir", "--out"):  # fmt: skip
         assert option in result.output
-    assert "default: cnn,tfidf_lr,nbsvm,fasttext" in " ".join(result.output.split())
+    assert "default: cnn,tfidf_lr,tfidf_svm,nbsvm,fasttext" in " ".join(result.output.split())
     assert "table" in CliRunner().invoke(cli, ["bench", "--help"]).output

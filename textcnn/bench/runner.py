@@ -25,7 +25,7 @@ from textcnn.bench.results import (
     run_key,
 )
 
-METHODS = ("cnn", "tfidf_lr", "nbsvm", "fasttext")
+METHODS = ("cnn", "tfidf_lr", "tfidf_svm", "nbsvm", "fasttext")
 NO_VECTORS = "none"
 
 
@@ -53,7 +53,7 @@ def plan_runs(
     Args:
         datasets: Registry names (``mr``, ``sst1``, ``sst2``, ``subj``, ``trec``, ``cr``, ``mpqa``, ``20ng``,
             ``ag_news``).
-        methods: ``cnn`` and/or baselines ``tfidf_lr``, ``nbsvm``, ``fasttext``.
+        methods: ``cnn`` and/or baselines ``tfidf_lr``, ``tfidf_svm``, ``nbsvm``, ``fasttext``.
         modes: CNN embedding modes.
         vectors: For the pretrained modes: ``glove-6b-50d``, ``w2v-indomain`` (100-d word2vec trained on each fold's
             training split), ``w2v-indomain-300d``, or a vectors file. ``rand`` always runs without vectors.

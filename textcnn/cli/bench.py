@@ -41,8 +41,9 @@ def bench() -> None:
 @click.option("--datasets", default="mr,sst1,sst2,subj,trec,cr,mpqa", help=_DATASETS_HELP)
 @click.option(
     "--methods",
-    default="cnn,tfidf_lr,nbsvm,fasttext",
-    help="Comma-separated: cnn (Kim CNN), tfidf_lr (TF-IDF 1-2 grams + logistic regression), nbsvm "
+    default="cnn,tfidf_lr,tfidf_svm,nbsvm,fasttext",
+    help="Comma-separated: cnn (Kim CNN), tfidf_lr (TF-IDF 1-2 grams + logistic regression), tfidf_svm (the same "
+    "features + LinearSVC), nbsvm "
     "(Wang & Manning 2012), fasttext (skipped, and counted, if the fasttext module is not installed).",
 )
 @click.option(
