@@ -316,18 +316,33 @@ def _clean(text) -> str:
     return str(text).replace("\x00", " ")
 
 
-def load(path: str | Path, device: str = "cpu"):
+#: Prediction backends of :func:`load`.
+BACKENDS = ("torch", "onnx")
+
+
+def load(path: str | Path, device: str = "cpu", backend: str = "torch"):
     """Load a model directory in one call: a :class:`TextClassifier` for a text model, an
     :class:`~textcnn.classify.image.ImageClassifier` for an image model (e.g. LeNet-5 from
     ``scripts/train_lenet_mnist.py --out DIR``). ``hf://ORG/NAME`` fetches a model pushed with ``textcnn push``
-    from the Hugging Face Hub (a clear error where there is no network)."""
+    from the Hugging Face Hub (a clear error where there is no network). ``backend="onnx"`` runs a text model with
+    ONNX Runtime on CPU, with the same ``predict`` / ``predict_proba`` (see :func:`textcnn.classify.export.load_onnx`;
+    needs ``pip install "textcnn[export]"``)."""
     from textcnn.classify.model_dir import read_task
+
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if backend == "onnx" and device != "cpu":
+        raise ValueError(f"the onnx backend runs on cpu, got device={device!r}")
 
     if str(path).startswith("hf://"):
         from textcnn.classify.hub import hub_path
 
         path = hub_path(str(path))
 
+    if backend == "onnx":  # text models only (load_onnx says so for an image model)
+        from textcnn.classify.export import load_onnx
+
+        return load_onnx(path)
     if read_task(path) == "image":
         from textcnn.classify.image import ImageClassifier
 

@@ -20,7 +20,9 @@ _COMMANDS: dict[str, str] = {
     "embeddings": "textcnn.cli.embeddings:embeddings",
     "bench": "textcnn.cli.bench:bench",
     "push": "textcnn.cli.push:push",
+    "serve": "textcnn.cli.serve:serve",
     "config": "textcnn.cli.config:config",
+    "export": "textcnn.cli.export:export",
 }
 
 
