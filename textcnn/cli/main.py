@@ -23,6 +23,7 @@ _COMMANDS: dict[str, str] = {
     "serve": "textcnn.cli.serve:serve",
     "config": "textcnn.cli.config:config",
     "export": "textcnn.cli.export:export",
+    "quantize": "textcnn.cli.quantize:quantize",
 }
 
 
