@@ -130,6 +130,8 @@ def test_undecodable_training_bytes_are_reported_or_refused_with_strict(tmp_path
     assert "warning: " in lenient.output and "1 line(s) hold bytes that are neither UTF-8 nor cp1252 (first: 8)" in (
         lenient.output
     )
+    assert lenient.output.count("replacement characters") == 1  # said once: the row report leaves it to the warning
+    assert "read: " in lenient.output and "120 rows read, 120 used" in lenient.output
     strict = _run([*base, "--out", tmp_path / "b", "--strict"])
     assert strict.exit_code != 0
     # --strict reaches the reader, which refuses the row itself, naming the file and the line

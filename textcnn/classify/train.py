@@ -198,7 +198,7 @@ def _train_and_save(config: ExperimentConfig, out_dir: Path, resume: bool, echo:
     seed_everything(config.train.seed)
     splits = load_splits(config)
     check_decoding(splits.report, config.data.strict, say)
-    for line in format_read_report(splits.report):
+    for line in format_read_report(splits.report, replacements=False):  # check_decoding reported those
         say(f"read: {line}")
     sizes = {name: len(split) if split is not None else 0 for name, split in (("train", splits.train),
              ("dev", splits.dev), ("test", splits.test))}  # fmt: skip

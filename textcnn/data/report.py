@@ -99,18 +99,18 @@ def _skipped_text(info: dict) -> str:
     return f"{info['rows_skipped']} skipped ({'; '.join(reasons)})"
 
 
-def _decoding_text(info: dict) -> list[str]:
+def _decoding_text(info: dict, replacements: bool) -> list[str]:
     parts = []
     if info.get("encoding_source") == "detected" and info.get("encoding") not in ("ascii", "utf-8"):
         counts = info.get("lines_by_encoding")
         parts.append(f"decoded as {info['encoding']}" + (f" ({counts})" if counts else ""))
-    if info.get("lines_with_replacement_chars"):
+    if replacements and info.get("lines_with_replacement_chars"):
         first = ", ".join(map(str, info.get("replacement_char_line_numbers", [])))
         parts.append(f"{info['lines_with_replacement_chars']} lines with replacement characters (lines {first})")
     return parts
 
 
-def _file_line(name: str, info: dict) -> str:
+def _file_line(name: str, info: dict, replacements: bool) -> str:
     """One line for one file's entry of a report."""
     parts = [f"{info['rows_read']} rows read", f"{info['rows_used']} used"]
     if info.get("skipped"):
@@ -119,11 +119,11 @@ def _file_line(name: str, info: dict) -> str:
     if spans.get("count"):
         parts.append(f"rows spanning several lines: {spans['count']} ({', '.join(spans['first'])})")
     parts += [f"{what}: {count}" for what, count in (info.get("changed") or {}).items()]
-    parts += _decoding_text(info)
+    parts += _decoding_text(info, replacements)
     return f"{info.get('file', name)}: {', '.join(parts)}"
 
 
-def format_read_report(report: dict) -> list[str]:
+def format_read_report(report: dict, *, replacements: bool = True) -> list[str]:
     """Human lines summarising a dataset's ``report`` (or one file's entry): per file, the rows read, used and
     skipped (with the reasons and first lines), rows spanning several lines, the changes made to texts and labels
     and the decoding repairs; then the HTML rule, when HTML was removed or seen.
@@ -133,12 +133,17 @@ def format_read_report(report: dict) -> list[str]:
         train.csv: 1000 rows read, 998 used, 2 skipped (blank line: 2 (line 5, line 9)), HTML removed: 412
         HTML: removed (auto: 41.2% of the training texts hold HTML tags; the threshold is 5%)
 
+    Args:
+        report: A dataset's ``report``, or one file's entry.
+        replacements: Include the lines decoded with replacement characters (the trainer leaves them to its own
+            warning, which ``data.strict`` turns into an error, so they are not said twice).
+
     Returns:
         The lines (empty when the report holds no row counts, e.g. for a Hub dataset).
     """
     files = report.get("files") if "rows_read" not in report else {"": report}
     files = {name: info for name, info in (files or {}).items() if isinstance(info, dict) and "rows_read" in info}
-    lines = [_file_line(name, info) for name, info in files.items()]
+    lines = [_file_line(name, info, replacements) for name, info in files.items()]
     html = report.get("strip_html")
     if isinstance(html, dict) and (html.get("applied") or html.get("share_with_tags")):
         lines.append(f"HTML: {'removed' if html['applied'] else 'kept'} ({html['rule']})")
