@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -84,7 +84,7 @@ def detect_format(path: Path, *, label_column: str = "label", text_column: str =
 
 
 @contextlib.contextmanager
-def _quiet_datasets(*, offline: bool) -> Iterator[None]:
+def _quiet_datasets(*, offline: bool) -> Generator[None, None, None]:
     """Hugging Face ``datasets`` with no progress bars, no log noise and (if ``offline``) no network; every
     setting is restored afterwards."""
     import datasets

@@ -14,7 +14,7 @@ answer ``{"detail": "..."}`` that says what is wrong, and the server keeps runni
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -214,7 +214,7 @@ def create_app(classifier: TextClassifier, options: ServeOptions | None = None, 
     )  # fmt: skip
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncGenerator[None, None]:
         await batcher.start()
         try:
             yield

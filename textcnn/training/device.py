@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Generator
 
 import torch
 
@@ -59,7 +59,7 @@ def auto_num_threads() -> int:
 
 
 @contextlib.contextmanager
-def torch_threads(num_threads: int | None) -> Iterator[int]:
+def torch_threads(num_threads: int | None) -> Generator[int, None, None]:
     """Run a block with ``num_threads`` torch CPU threads (``None``: :func:`auto_num_threads`), then restore."""
     previous = torch.get_num_threads()
     wanted = auto_num_threads() if num_threads is None else num_threads

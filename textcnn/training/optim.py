@@ -13,7 +13,7 @@ The result is the same as :class:`torch.optim.Adadelta` up to floating-point rou
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 
 import torch
 from torch import nn
@@ -144,7 +144,9 @@ def _decay(rho: float, steps: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
 
 
 @contextlib.contextmanager
-def sparse_embedding_grads(modules: Iterable[nn.Module], enabled: bool = True) -> Iterator[list[nn.Embedding]]:
+def sparse_embedding_grads(
+    modules: Iterable[nn.Module], enabled: bool = True
+) -> Generator[list[nn.Embedding], None, None]:
     """Within the block, trainable :class:`torch.nn.Embedding` tables in ``modules`` produce sparse gradients.
 
     Each table's own ``sparse`` flag is restored on exit, so a model handed back to the user trains with any
