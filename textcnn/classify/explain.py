@@ -170,7 +170,7 @@ def check_explainable(model: torch.nn.Module) -> KimCNN:
 
 @torch.inference_mode()
 def kim_winners(model: KimCNN, ids: torch.Tensor, mask: torch.Tensor) -> Winners:
-    """Run the embeddings and convolutions of ``model`` as its ``forward`` does and find each filter's winning window.
+    """Each filter's winning window, from the convolutions ``model.forward`` pools (:meth:`KimCNN.window_features`).
 
     The convolutions are wide (``width - 1`` zero positions on both sides), so window ``j`` of a width-``w`` filter
     covers tokens ``j - w + 1 .. j``; as in the model, only windows that start before the text's end take part in
@@ -187,15 +187,9 @@ def kim_winners(model: KimCNN, ids: torch.Tensor, mask: torch.Tensor) -> Winners
         The pooled features and the token range of each winning window.
     """
     lengths = mask.sum(dim=1, keepdim=True)  # (B, 1)
-    x = model.embedding(ids)  # (B, T, E)
-    if model.mode == "multichannel":
-        x = torch.cat([x, model.embedding_static(ids)], dim=2)  # (B, T, 2E)
-    x = x.transpose(1, 2)  # (B, E', T)
     pooled, first, last = [], [], []
-    for width, conv in zip(model.filter_widths, model.convs, strict=True):
-        feats = conv(x)  # (B, maps, T + width - 1)
-        starts = torch.arange(feats.shape[2], device=x.device) - (width - 1)  # (T + width - 1,) first token of window
-        valid = starts.unsqueeze(0) < lengths  # (B, T + width - 1): the window overlaps a real token
+    for width, (feats, valid) in zip(model.filter_widths, model.window_features(ids, mask), strict=True):
+        # feats (B, maps, T + width - 1); valid (B, T + width - 1): the window overlaps a real token
         filled = feats.masked_fill(~valid.unsqueeze(1), torch.finfo(feats.dtype).min)  # (B, maps, T + width - 1)
         best, window = filled.max(dim=2)  # (B, maps): the first window reaching the max
         any_window = valid.any(dim=1, keepdim=True)  # (B, 1)

@@ -121,15 +121,19 @@ class KimCNN(nn.Module):
         copy_pretrained_([self.embedding, *([self.embedding_static] if self.mode == "multichannel" else [])], vectors)
         self._zero_special_rows()
 
-    def forward(self, input_ids: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
-        """Class logits.
+    def window_features(
+        self, input_ids: torch.Tensor, mask: torch.Tensor | None = None
+    ) -> list[tuple[torch.Tensor, torch.Tensor | None]]:
+        """Each filter width's convolution output and which of its windows take part in the max-pool (what
+        :meth:`forward` pools, and what explanations read the winning windows from).
 
         Args:
             input_ids: Token ids ``(B, T)``.
-            mask: ``(B, T)``, True at real tokens; ``None`` treats every position as real.
+            mask: ``(B, T)``, True at real tokens (a prefix of each row); ``None`` treats every position as real.
 
         Returns:
-            Logits ``(B, num_classes)``.
+            One ``(features (B, maps, T + width - 1), windows (B, T + width - 1) or None)`` pair per width: window
+            ``j`` covers tokens ``j - width + 1 .. j`` and is True when it overlaps a real token.
         """
         x = self.embedding(input_ids)  # (B, T, E)
         if self.mode == "multichannel":
@@ -144,11 +148,24 @@ class KimCNN(nn.Module):
             widest = max(self.filter_widths)
             starts = torch.arange(1 - widest, x.shape[2], device=x.device)  # (T + widest - 1,)
             starts_valid = starts.unsqueeze(0) < mask.sum(dim=1, keepdim=True)  # (B, T + widest - 1)
-        pooled = []
+        out = []
         for conv in self.convs:
             feats = conv(x)  # (B, maps, T + width - 1)
             window_mask = None if starts_valid is None else starts_valid[:, starts_valid.shape[1] - feats.shape[2] :]
-            pooled.append(masked_max_over_time(feats, window_mask))  # (B, maps)
+            out.append((feats, window_mask))
+        return out
+
+    def forward(self, input_ids: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Class logits.
+
+        Args:
+            input_ids: Token ids ``(B, T)``.
+            mask: ``(B, T)``, True at real tokens; ``None`` treats every position as real.
+
+        Returns:
+            Logits ``(B, num_classes)``.
+        """
+        pooled = [masked_max_over_time(f, w) for f, w in self.window_features(input_ids, mask)]  # (B, maps) each
         features = torch.cat(pooled, dim=1)  # (B, maps * len(widths))
         return self.head(features)  # (B, num_classes)
 
