@@ -44,3 +44,33 @@ TINY_OVERRIDES = [
     "train.optimizer=adam",
     "train.lr=0.01",
 ]
+
+
+def pad_rows(texts, width: int):
+    """Token-id tensors as rows of one batch, zero-padded (id 0 = ``<pad>``) to ``width``: ``(len(texts), width)``."""
+    import torch
+
+    ids = torch.zeros(len(texts), width, dtype=torch.long)
+    for i, text in enumerate(texts):
+        ids[i, : len(text)] = text
+    return ids
+
+
+def fit_steps(model, ids, labels, *, steps: int, lr: float, mask=None, batch_size: int = 32) -> float:
+    """Train ``model`` with Adam for ``steps`` batches that cycle through ``(ids, labels)``; return the accuracy on
+    all of them in eval mode."""
+    import torch
+    from torch.nn import functional as F
+
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    batches = len(ids) // batch_size
+    for step in range(steps):
+        batch = torch.arange(batch_size) + batch_size * (step % batches)
+        logits = model(ids[batch]) if mask is None else model(ids[batch], mask[batch])
+        loss = F.cross_entropy(logits, labels[batch])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    model.eval()
+    logits = model(ids) if mask is None else model(ids, mask)
+    return float((logits.argmax(1) == labels).float().mean())

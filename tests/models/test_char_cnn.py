@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 from torch import nn
-from torch.nn import functional as F
+from toy import fit_steps, pad_rows
 
 import textcnn
 from textcnn.models import create_model, list_models
@@ -66,9 +66,7 @@ def test_reads_exactly_input_length_characters():
     texts = [torch.randint(2, VOCAB, (n,)) for n in (1, 40, 149, 150)]
     alone = torch.cat([model(t.unsqueeze(0), torch.ones(1, len(t), dtype=torch.bool)) for t in texts])
     for width in (150, 151, 400):
-        ids = torch.zeros(len(texts), width, dtype=torch.long)
-        for i, t in enumerate(texts):
-            ids[i, : len(t)] = t
+        ids = pad_rows(texts, width)
         torch.testing.assert_close(model(ids, ids != 0), alone, atol=1e-5, rtol=1e-5)
     long = torch.randint(2, VOCAB, (1, 300))
     changed_tail = long.clone()
@@ -92,15 +90,7 @@ def test_learns_a_character_task():
     labels = torch.randint(0, 2, (128,), generator=g)
     ids[torch.arange(128), torch.randint(0, 100, (128,), generator=g)] = 2 + labels
     model = _small(input_length=123, num_filters=16, fc_dim=32, dropout=0.0, init_std=0.2)  # 0.05 suits 256 maps
-    opt = torch.optim.Adam(model.parameters(), lr=0.003)
-    for step in range(60):
-        batch = torch.arange(32) + 32 * (step % 4)
-        loss = F.cross_entropy(model(ids[batch]), labels[batch])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    model.eval()
-    assert (model(ids).argmax(1) == labels).float().mean() > 0.9
+    assert fit_steps(model, ids, labels, steps=60, lr=0.003) > 0.9
 
 
 def test_trains_and_predicts_through_the_workflow(toy_files, tmp_path):

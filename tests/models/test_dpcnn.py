@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 from torch import nn
-from torch.nn import functional as F
-from toy import TINY_OVERRIDES
+from toy import TINY_OVERRIDES, fit_steps, pad_rows
 
 import textcnn
 from textcnn.models import create_model, list_models
@@ -71,9 +70,7 @@ def test_prediction_does_not_depend_on_batch_padding():
     texts = [torch.randint(2, VOCAB, (n,)) for n in (1, 2, 5, 9, 16, 33)]
     alone = torch.cat([model(t.unsqueeze(0), torch.ones(1, len(t), dtype=torch.bool)) for t in texts])
     for width in (33, 40, 97):
-        ids = torch.zeros(len(texts), width, dtype=torch.long)
-        for i, t in enumerate(texts):
-            ids[i, : len(t)] = t
+        ids = pad_rows(texts, width)
         torch.testing.assert_close(model(ids, ids != 0), alone, atol=1e-5, rtol=1e-5)
 
 
@@ -120,16 +117,7 @@ def test_learns_a_token_task():
     torch.manual_seed(0)
     ids, mask, labels = _token_task(256, seed=0)
     model = _small(embedding_dim=16, num_filters=16, num_blocks=3, dropout=0.0)
-    opt = torch.optim.Adam(model.parameters(), lr=0.01)
-    for step in range(40):
-        batch = torch.arange(32) + 32 * (step % 8)
-        loss = F.cross_entropy(model(ids[batch], mask[batch]), labels[batch])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    model.eval()
-    accuracy = (model(ids, mask).argmax(1) == labels).float().mean()
-    assert accuracy > 0.9
+    assert fit_steps(model, ids, labels, steps=40, lr=0.01, mask=mask) > 0.9
 
 
 def test_trains_and_predicts_through_the_workflow(toy_files, tmp_path):

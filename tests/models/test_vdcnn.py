@@ -7,7 +7,7 @@ import inspect
 import pytest
 import torch
 from torch import nn
-from torch.nn import functional as F
+from toy import fit_steps, pad_rows
 
 from textcnn.models import create_model, get_model_entry, list_models
 from textcnn.models.vdcnn import DEPTHS, DOWNSAMPLING, VDCNN
@@ -83,9 +83,7 @@ def test_prediction_does_not_depend_on_batch_padding(downsampling, shortcut):
     texts = [torch.randint(2, VOCAB, (n,)) for n in (1, 3, 8, 21, 40)]
     alone = torch.cat([model(t.unsqueeze(0)) for t in texts])
     for width in (40, 57, 128):
-        ids = torch.zeros(len(texts), width, dtype=torch.long)
-        for i, t in enumerate(texts):
-            ids[i, : len(t)] = t
+        ids = pad_rows(texts, width)
         torch.testing.assert_close(model(ids, ids != 0), alone, atol=1e-5, rtol=1e-5)
 
 
@@ -106,12 +104,4 @@ def test_learns_a_character_task():
     labels = torch.randint(0, 2, (128,), generator=g)
     ids[torch.arange(128), torch.randint(0, 40, (128,), generator=g)] = 2 + labels
     model = VDCNN(DEPTHS[9], **{**TINY, "channels": (8, 8, 16, 16), "fc_dim": 32})
-    opt = torch.optim.Adam(model.parameters(), lr=0.003)
-    for step in range(40):
-        batch = torch.arange(32) + 32 * (step % 4)
-        loss = F.cross_entropy(model(ids[batch]), labels[batch])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    model.eval()
-    assert (model(ids).argmax(1) == labels).float().mean() > 0.9
+    assert fit_steps(model, ids, labels, steps=40, lr=0.003) > 0.9
