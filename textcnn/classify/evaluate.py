@@ -7,7 +7,7 @@ from pathlib import Path
 
 from textcnn.classify.classifier import load
 
-#: Image datasets ``evaluate`` can score an image model on: name -> loader of ``(images, labels)`` for a split.
+#: Image datasets ``evaluate`` can score an image model on (read with :func:`textcnn.data.mnist.load_mnist`).
 IMAGE_DATASETS = ("mnist",)
 
 
