@@ -130,7 +130,7 @@ def test_onnx_backend_without_onnxruntime_says_how_to_install(tiny_model_dir, mo
 
 
 def test_unknown_backend_is_refused(tiny_model_dir):
-    with pytest.raises(ValueError, match="backend must be one of torch, onnx, got 'tflite'"):
+    with pytest.raises(ValueError, match="backend must be one of torch, onnx, onnx-int8, got .tflite."):
         textcnn.load(tiny_model_dir, backend="tflite")
 
 

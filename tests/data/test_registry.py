@@ -29,8 +29,10 @@ FAST_OPTIONS = {"20ng": {"remove": ()}}  # counts do not depend on stripping; th
 
 
 def test_every_benchmark_dataset_has_expected_counts():
-    benchmarks = [n for n in list_datasets() if get_dataset_spec(n).needs_data_dir]
+    specs = [get_dataset_spec(n) for n in list_datasets()]
+    benchmarks = [s.name for s in specs if s.needs_data_dir and not s.multi_label]
     assert sorted(EXPECTED) == benchmarks
+    assert [s.name for s in specs if s.multi_label] == ["20ng_hierarchy"]  # its counts: test_20ng_hierarchy_...
 
 
 def _add(a, b):
@@ -136,3 +138,27 @@ def test_a_name_like_no_dataset_suggests_nothing():
     with pytest.raises(ValueError) as info:
         get_dataset_spec("imagenet")
     assert "did you mean" not in str(info.value) and "registered datasets: 20ng" in str(info.value)
+
+
+def _under(prefix: str, counts: list[int], groups: list[str]) -> int:
+    return sum(n for group, n in zip(groups, counts, strict=True) if group == prefix or group.startswith(prefix + "."))
+
+
+def test_20ng_hierarchy_labels_are_the_newsgroup_prefixes(data_dir):
+    spec = get_dataset_spec("20ng_hierarchy")
+    assert spec.multi_label and "derived from 20ng" in spec.description
+    flat = load_dataset("20ng", data_dir, remove=())
+    hier = load_dataset("20ng_hierarchy", data_dir, remove=())
+    assert hier.label_names == list(spec.label_names) and len(hier.label_names) == 38
+    mac = flat.test.labels.index(flat.label_names.index("comp.sys.mac.hardware"))
+    got = [hier.label_names[c] for c in hier.test.label_sets()[mac]]
+    assert got == ["comp", "comp.sys", "comp.sys.mac", "comp.sys.mac.hardware"]
+    for name in ("train", "dev", "test"):  # the same texts in the same (seeded) splits
+        assert getattr(hier, name).texts == getattr(flat, name).texts
+    # each label counts the messages of the newsgroups under it (PROVENANCE counts of 20ng)
+    counts = {n: s.class_counts(len(hier.label_names)) for n, s in hier.items()}
+    groups = flat.label_names
+    assert counts["test"] == [_under(label, _NG_TEST, groups) for label in hier.label_names]
+    assert _add(counts["train"], counts["dev"]) == [_under(label, _NG_TRAIN, groups) for label in hier.label_names]
+    assert hier.report["derived"].startswith("from 20ng")
+    json.dumps(hier.report)

@@ -28,8 +28,13 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 __all__ = [
     "BASELINES",
     "BaselineResult",
+    "LINEAR_FITS",
     "NBSVM",
+    "baseline_texts",
     "fasttext_available",
+    "fit_nbsvm",
+    "fit_tfidf_lr",
+    "ovr_sigmoid_proba",
     "run_baseline",
 ]
 
@@ -102,11 +107,29 @@ class NBSVM(ClassifierMixin, BaseEstimator):
         scores = np.asarray(X @ self.coef_.T) + self.intercept_  # (N, models)
         return scores.ravel() if len(self.classes_) == 2 else scores
 
+    def predict_proba(self, X) -> np.ndarray:
+        """``(N, C)`` probabilities from the decision values, as scikit-learn's one-vs-rest logistic models make
+        them (:func:`ovr_sigmoid_proba`); an SVM's margins are not calibrated, so they only rank."""
+        scores = self.decision_function(X)
+        return ovr_sigmoid_proba(scores[:, None] if scores.ndim == 1 else scores)
+
     def predict(self, X) -> np.ndarray:
         scores = self.decision_function(X)
         if len(self.classes_) == 2:
             return self.classes_[(scores > 0).astype(int)]
         return self.classes_[scores.argmax(axis=1)]
+
+
+def ovr_sigmoid_proba(scores: np.ndarray) -> np.ndarray:
+    """Class probabilities ``(N, C)`` from one-vs-rest decision values ``(N, K)``: ``K = 1`` (two classes) gives
+    ``[1 - s, s]`` with ``s = sigmoid(score)``; otherwise each class's sigmoid, normalised to sum to 1 (what
+    ``LogisticRegression`` and ``OneVsRestClassifier`` compute)."""
+    from scipy.special import expit
+
+    p = expit(np.asarray(scores, dtype=np.float64))  # (N, K)
+    if p.shape[1] == 1:
+        return np.hstack([1.0 - p, p])
+    return p / p.sum(axis=1, keepdims=True)
 
 
 @dataclass
@@ -138,11 +161,39 @@ def _pick_on_dev(fits: Sequence[tuple[object, object]], X_dev, y_dev) -> tuple[o
     return fits[index][0], fits[index][1], best
 
 
-def tfidf_lr(train, dev, test, *, seed: int = 0) -> BaselineResult:
+@dataclass
+class FittedLinear:
+    """A fitted linear baseline: its vectorizer (on :func:`baseline_texts`), its model and what it chose on dev."""
+
+    vectorizer: object
+    model: object
+    chosen: dict
+
+
+def fit_tfidf_lr(train, dev) -> FittedLinear:
     """TF-IDF word 1-2 grams + logistic regression; ``C`` from :data:`TFIDF_C_GRID` chosen on dev."""
     from sklearn.linear_model import LogisticRegression
 
-    return _tfidf_linear(lambda c: LogisticRegression(C=c, solver="liblinear", max_iter=1000), train, dev, test)
+    return _fit_tfidf_linear(lambda c: LogisticRegression(C=c, solver="liblinear", max_iter=1000), train, dev)
+
+
+def fit_nbsvm(train, dev) -> FittedLinear:
+    """NBSVM (Wang & Manning 2012) on binarized word 1-2 grams, ``C=1``, ``beta=0.25`` (their settings); ``dev``
+    is only scored."""
+    vec = _vectorizer("binary")
+    model = NBSVM(C=1.0, beta=0.25).fit(vec.fit_transform(train[0]), train[1])
+    dev_acc = float(np.mean(model.predict(vec.transform(dev[0])) == dev[1])) if dev is not None else None
+    return FittedLinear(vec, model, {"C": 1.0, "beta": 0.25, "dev_accuracy": dev_acc})
+
+
+#: Linear baselines that give probabilities, by name: ``fit(train, dev) -> FittedLinear`` with ``train`` and ``dev``
+#: pairs ``(texts, labels)`` of :func:`baseline_texts` and label ids (``dev`` may be ``None``).
+LINEAR_FITS: dict[str, Callable[..., FittedLinear]] = {"nbsvm": fit_nbsvm, "tfidf_lr": fit_tfidf_lr}
+
+
+def tfidf_lr(train, dev, test, *, seed: int = 0) -> BaselineResult:
+    """TF-IDF word 1-2 grams + logistic regression; ``C`` from :data:`TFIDF_C_GRID` chosen on dev."""
+    return _scored(fit_tfidf_lr, train, dev, test)
 
 
 def tfidf_svm(train, dev, test, *, seed: int = 0) -> BaselineResult:
@@ -150,15 +201,29 @@ def tfidf_svm(train, dev, test, *, seed: int = 0) -> BaselineResult:
     on dev. The strongest linear baseline on topic data in the literature (e.g. 20 Newsgroups)."""
     from sklearn.svm import LinearSVC
 
-    return _tfidf_linear(lambda c: LinearSVC(C=c, max_iter=10_000), train, dev, test)
+    return _scored(lambda tr, dv: _fit_tfidf_linear(lambda c: LinearSVC(C=c, max_iter=10_000), tr, dv), train, dev,
+                   test)  # fmt: skip
 
 
-def _tfidf_linear(make_model, train, dev, test) -> BaselineResult:
-    """Fit ``make_model(C)`` (one-vs-rest beyond two classes) on TF-IDF features for each ``C`` of the grid, keep
-    the best on dev, predict the test split."""
+def nbsvm(train, dev, test, *, seed: int = 0) -> BaselineResult:
+    """NBSVM (Wang & Manning 2012) on binarized word 1-2 grams, ``C=1``, ``beta=0.25`` (their settings)."""
+    return _scored(fit_nbsvm, train, dev, test)
+
+
+def _scored(fit: Callable[..., FittedLinear], train, dev, test) -> BaselineResult:
+    """Fit (timed) and predict the test split."""
+    start = time.perf_counter()
+    fitted = fit(train, dev)
+    seconds = time.perf_counter() - start
+    pred = fitted.model.predict(fitted.vectorizer.transform(test[0]))
+    return BaselineResult(pred.tolist(), seconds, fitted.chosen)
+
+
+def _fit_tfidf_linear(make_model, train, dev) -> FittedLinear:
+    """Fit ``make_model(C)`` (one-vs-rest beyond two classes) on TF-IDF features for each ``C`` of the grid and keep
+    the best on dev."""
     from sklearn.multiclass import OneVsRestClassifier
 
-    start = time.perf_counter()
     vec = _vectorizer("tfidf")
     X = vec.fit_transform(train[0])
     X_dev = vec.transform(dev[0]) if dev is not None else None
@@ -170,21 +235,7 @@ def _tfidf_linear(make_model, train, dev, test) -> BaselineResult:
 
     fits = [(c, fit(c)) for c in grid]
     c, model, dev_acc = _pick_on_dev(fits, X_dev, dev[1] if dev is not None else None)
-    seconds = time.perf_counter() - start
-    pred = model.predict(vec.transform(test[0]))
-    return BaselineResult(pred.tolist(), seconds, {"C": c, "dev_accuracy": dev_acc, "features": X.shape[1]})
-
-
-def nbsvm(train, dev, test, *, seed: int = 0) -> BaselineResult:
-    """NBSVM (Wang & Manning 2012) on binarized word 1-2 grams, ``C=1``, ``beta=0.25`` (their settings)."""
-    start = time.perf_counter()
-    vec = _vectorizer("binary")
-    X = vec.fit_transform(train[0])
-    model = NBSVM(C=1.0, beta=0.25).fit(X, train[1])
-    seconds = time.perf_counter() - start
-    dev_acc = float(np.mean(model.predict(vec.transform(dev[0])) == dev[1])) if dev is not None else None
-    pred = model.predict(vec.transform(test[0]))
-    return BaselineResult(pred.tolist(), seconds, {"C": 1.0, "beta": 0.25, "dev_accuracy": dev_acc})
+    return FittedLinear(vec, model, {"C": c, "dev_accuracy": dev_acc, "features": X.shape[1]})
 
 
 def fasttext_available() -> bool:
@@ -263,8 +314,6 @@ def run_baseline(method: str, splits, *, lowercase: bool = True, seed: int = 0) 
         ValueError: Unknown method or no test split.
         ImportError: ``fasttext`` asked for but not installed.
     """
-    from textcnn.text.kim_clean import kim_clean
-
     if method not in BASELINES:
         raise ValueError(f"unknown baseline {method!r}; choose from {', '.join(BASELINES)}")
     if splits.test is None or not len(splits.test):
@@ -273,9 +322,17 @@ def run_baseline(method: str, splits, *, lowercase: bool = True, seed: int = 0) 
     def prepare(split):
         if split is None or not len(split):
             return None
-        return [kim_clean(t, lowercase=lowercase) for t in split.texts], np.asarray(split.labels)
+        return baseline_texts(split.texts, lowercase), np.asarray(split.labels)
 
     fn = BASELINES[method][1]
     result = fn(prepare(splits.train), prepare(splits.dev), prepare(splits.test), seed=seed)
     accuracy = float(np.mean(np.asarray(result.predictions) == np.asarray(splits.test.labels)))
     return result, accuracy
+
+
+def baseline_texts(texts, lowercase: bool = True) -> list[str]:
+    """What the baselines read: each text cleaned by Kim's tokenizer (lower-cased when ``lowercase``); their
+    vectorizers split it on spaces."""
+    from textcnn.text.kim_clean import kim_clean
+
+    return [kim_clean(t, lowercase=lowercase) for t in texts]

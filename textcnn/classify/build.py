@@ -72,11 +72,24 @@ def data_arguments(model_name: str, tokenizer, num_classes: int) -> dict:
 
 
 def load_embedding_matrix(config: ExperimentConfig, tokenizer) -> tuple[np.ndarray, dict]:
-    """The ``(vocab_size, dim)`` matrix of the configured vectors for the tokenizer's vocabulary, and its report."""
+    """The ``(vocab_size, dim)`` matrix of the configured vectors for the tokenizer's vocabulary, and its report.
+
+    With ``tokenizer.kind: model2vec`` the matrix is that model's subword table, so ``embeddings.vectors`` must be
+    ``model2vec:PATH`` of the same model.
+    """
     from textcnn.text.vectors import build_embedding_matrix, load_vectors
 
     emb = config.embeddings
     vocab = tokenizer.tokens()
+    if config.tokenizer.kind == "model2vec":
+        from textcnn.text.model2vec import is_model2vec_source, source_path, subword_embedding_matrix
+
+        if not is_model2vec_source(emb.vectors):
+            raise ValueError(
+                f"tokenizer.kind 'model2vec' reads the model's subword ids, so embeddings.vectors must be "
+                f"'model2vec:{config.tokenizer.path}' (its table) or unset, got {emb.vectors!r}"
+            )
+        return subword_embedding_matrix(source_path(emb.vectors), vocab, pad_index=tokenizer.pad_id)
     vectors = load_vectors(emb.vectors, words=vocab, format=emb.format, lowercase_fallback=emb.lowercase_fallback)
     return build_embedding_matrix(
         vocab,
@@ -89,7 +102,8 @@ def load_embedding_matrix(config: ExperimentConfig, tokenizer) -> tuple[np.ndarr
 
 
 def text_loader(tokenizer, split, config: ExperimentConfig, min_len: int, shuffle: bool):
-    """A batch loader over a split's encoded texts, and the number of texts ``data.max_len`` truncates."""
+    """A batch loader over a split's encoded texts, and the number of texts ``data.max_len`` truncates (keeping the
+    tokens ``data.truncate`` says: one window per text, also when ``data.windows`` pools windows at prediction)."""
     from textcnn.data.batching import make_text_loader
     from textcnn.training.device import resolve_device
 
@@ -106,5 +120,6 @@ def text_loader(tokenizer, split, config: ExperimentConfig, min_len: int, shuffl
         pad_id=tokenizer.pad_id,
         bucket=config.data.bucket,
         pin_memory=resolve_device(config.train.device).type == "cuda",
+        truncate=config.data.truncate,
     )
     return loader, truncated

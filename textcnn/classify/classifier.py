@@ -17,7 +17,8 @@ import torch
 from torch import nn
 
 from textcnn.classify.model_dir import build_model, read_model_dir, save_model_dir
-from textcnn.data.batching import text_inputs
+from textcnn.classify.windows import WINDOW_POOLING, check_windows, plan_windows, pool_windows, resolve_stride
+from textcnn.data.batching import TRUNCATE_MODES, check_truncate, text_inputs
 from textcnn.training.device import to_device, torch_threads
 
 if TYPE_CHECKING:
@@ -31,7 +32,8 @@ class PredictStats:
     Attributes:
         n: Texts predicted.
         empty: Texts without any token (predicted from the bias alone).
-        truncated: Texts cut to the model's ``max_len``.
+        truncated: Texts cut to the model's ``max_len`` (``truncate`` says which tokens they keep).
+        windowed: Texts longer than ``max_len`` read whole, as windows whose scores are pooled (``windows``).
         not_utf8: Input lines that were not valid UTF-8 (decoded as cp1252, else with U+FFFD replacement
             characters); counted by :func:`textcnn.classify.predict.predict_files`.
         replaced: Input lines that hold U+FFFD replacement characters after decoding.
@@ -40,6 +42,7 @@ class PredictStats:
     n: int = 0
     empty: int = 0
     truncated: int = 0
+    windowed: int = 0
     not_utf8: int = 0
     replaced: int = 0
 
@@ -64,13 +67,22 @@ class TextClassifier:
         labels: Class names in id order: all ``str`` or all ``int`` (kept as they are through save and load).
         model_name: Registry name of the model (saved so it can be rebuilt).
         model_kwargs: Keyword arguments that rebuild the model.
-        max_len: Texts longer than this many tokens are truncated (``None``: no limit).
+        max_len: Texts longer than this many tokens are truncated or read as windows (``None``: no limit).
         config: The experiment config (dict) to store with the model.
         metrics: Metrics and reports to store with the model.
         device: Where to run prediction (``auto``, ``cpu``, ``cuda``).
         amp: bf16 autocast when predicting on CUDA (ignored on CPU); probabilities are returned as float32. Off by
             default: for Kim-size models on an H200 it was no faster than float32 (slower at batch size 1).
         num_threads: Torch CPU threads while predicting (``None``: ``auto_num_threads()``).
+        truncate: Which tokens a truncated text keeps: ``head`` or ``head_tail`` (see
+            :data:`textcnn.data.batching.TRUNCATE_MODES`).
+        windows: A text longer than ``max_len``: ``off`` truncates it; ``max`` / ``mean`` score each window of
+            ``max_len`` tokens and pool the probabilities (see :mod:`textcnn.classify.windows`). An attribute: set
+            ``clf.windows = "max"`` to change it; ``save_pretrained`` saves it.
+        window_stride: Tokens between window starts (``None``: ``max_len // 2``).
+        thresholds: A multi-label model's decision threshold per label, in label order (saved with it): its
+            probabilities are per-label sigmoids and :meth:`predict` gives each text the labels at or above their
+            thresholds. ``None`` (single-label): softmax probabilities, one label per text.
     """
 
     def __init__(
@@ -87,6 +99,10 @@ class TextClassifier:
         device: str = "cpu",
         amp: bool = False,
         num_threads: int | None = None,
+        truncate: str = TRUNCATE_MODES[0],
+        windows: str = WINDOW_POOLING[0],
+        window_stride: int | None = None,
+        thresholds: Sequence[float] | None = None,
     ) -> None:
         from textcnn.training.device import resolve_device
 
@@ -94,9 +110,16 @@ class TextClassifier:
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.labels = list(labels)
+        self.thresholds = None if thresholds is None else [float(t) for t in thresholds]
+        if self.thresholds is not None and len(self.thresholds) != len(self.labels):
+            raise ValueError(f"TextClassifier: {len(self.thresholds)} thresholds for {len(self.labels)} labels")
         self.model_name = model_name
         self.model_kwargs = dict(model_kwargs or {})
         self.max_len = max_len
+        self.truncate = truncate
+        self.windows = windows
+        self.window_stride = window_stride
+        self.check_long_documents()
         self.config = dict(config or {})
         self.metrics = dict(metrics or {})
         self.device = resolve_device(device)
@@ -105,8 +128,11 @@ class TextClassifier:
 
     # ------------------------------------------------------------------ persistence
     @classmethod
-    def from_pretrained(cls, path: str | Path, device: str = "cpu", amp: bool = False) -> TextClassifier:
-        """Load a model directory written by :meth:`save_pretrained` (or ``textcnn train``); runs no pickled code."""
+    def from_pretrained(
+        cls, path: str | Path, device: str = "cpu", amp: bool = False, windows: str | None = None
+    ) -> TextClassifier:
+        """Load a model directory written by :meth:`save_pretrained` (or ``textcnn train``); runs no pickled code.
+        ``windows`` replaces the saved window pooling (``None``: as saved)."""
         from textcnn.text.tokenizers import TextTokenizer
 
         files = read_model_dir(path)
@@ -133,10 +159,13 @@ class TextClassifier:
             metrics=files.metrics,
             device=device,
             amp=amp,
+            thresholds=files.thresholds,
+            **(files.long_documents | ({"windows": windows} if windows is not None else {})),
         )
 
-    def save_pretrained(self, path: str | Path) -> Path:
-        """Write the model directory (atomically; see :mod:`textcnn.classify.model_dir`)."""
+    def save_pretrained(self, path: str | Path, *, hybrid: dict | None = None) -> Path:
+        """Write the model directory (atomically; see :mod:`textcnn.classify.model_dir`); ``hybrid`` is what
+        :class:`~textcnn.classify.hybrid.HybridClassifier` records in ``textcnn.json``."""
         return save_model_dir(
             path,
             self.model,
@@ -147,7 +176,27 @@ class TextClassifier:
             max_len=self.max_len,
             config=self.config,
             metrics=self.metrics,
+            long_documents=self.long_documents,
+            thresholds=self.thresholds,
+            hybrid=hybrid,
         )
+
+    # ------------------------------------------------------------------ long documents
+    @property
+    def long_documents(self) -> dict:
+        """How a text longer than ``max_len`` is read: ``{"truncate", "windows", "window_stride"}`` (saved in
+        ``textcnn.json``, reported by ``evaluate``)."""
+        return {"truncate": self.truncate, "windows": self.windows, "window_stride": self.window_stride}
+
+    def check_long_documents(self) -> None:
+        """Check ``truncate``, ``windows`` and ``window_stride`` (a ``ValueError`` naming the attribute)."""
+        try:
+            check_truncate(self.truncate)
+            check_windows(self.windows)
+            if self.window_stride is not None:
+                resolve_stride(self.max_len or self.window_stride, self.window_stride)
+        except ValueError as exc:
+            raise ValueError(f"TextClassifier: {exc}") from None
 
     # ------------------------------------------------------------------ prediction
     @property
@@ -171,7 +220,10 @@ class TextClassifier:
         Texts are read ``chunk_size`` at a time, sorted by length inside the chunk (less padding), predicted in
         batches of at most ``batch_size`` texts and ``max_batch_tokens`` padded positions (a longer text is predicted
         alone, so one huge line cannot make its whole batch huge) and yielded back in input order. Memory is bounded
-        by the chunk's texts plus one batch, whatever the number of texts.
+        by the chunk's texts plus one batch, whatever the number of texts. A text longer than ``max_len`` is
+        truncated as :attr:`truncate` says or, with :attr:`windows` ``max``/``mean``, read as windows of ``max_len``
+        tokens that are batched like short texts, and whose probabilities are pooled back into its one row (see
+        :mod:`textcnn.classify.windows`).
         """
         for block in self._iter_blocks(texts, batch_size, chunk_size, stats, max_batch_tokens):
             yield from block
@@ -189,6 +241,7 @@ class TextClassifier:
                 f"{max_batch_tokens}"
             )
         _check_not_one_text(texts)
+        self.check_long_documents()
         stats = stats if stats is not None else PredictStats()
         self.model.eval()
         chunk: list[str] = []
@@ -226,6 +279,10 @@ class TextClassifier:
         stats.n += len(ids)
         stats.empty += sum(1 for seq in ids if not seq)
         lengths = np.fromiter((len(s) for s in ids), dtype=np.int64, count=len(ids))
+        windowed = self.windows != "off" and self.max_len is not None and bool((lengths > self.max_len).any())
+        if windowed:  # rows become windows (a short text is one); pooled back into one row per text below
+            ids, lengths, counts = self._windows(ids, lengths)
+            stats.windowed += int((counts > 1).sum())
         cuda = self.device.type == "cuda"
         order, probs = [], []
         with (
@@ -234,7 +291,11 @@ class TextClassifier:
         ):
             for idx in self._batches(lengths, batch_size, max_tokens):
                 batch_ids, mask, n_truncated = pad_batch(
-                    [ids[i] for i in idx], pad_id=self.tokenizer.pad_id, min_len=self.min_len, max_len=self.max_len
+                    [ids[i] for i in idx],
+                    pad_id=self.tokenizer.pad_id,
+                    min_len=self.min_len,
+                    max_len=self.max_len,
+                    truncate=self.truncate,
                 )
                 stats.truncated += n_truncated
                 inputs = text_inputs(batch_ids, mask)
@@ -244,34 +305,74 @@ class TextClassifier:
                     inputs = to_device(inputs, self.device)
                 logits = self.model(inputs["input_ids"], inputs.get("mask"))  # (b, C)
                 order.append(idx)
-                probs.append(torch.softmax(logits.float(), dim=1))  # stays on the device until the chunk ends
+                probs.append(self._probabilities(logits))  # stays on the device until the chunk ends
         out = np.empty((len(ids), len(self.labels)), dtype=np.float32)
         if probs:  # one copy (and one wait for the device) per chunk, not per batch
             out[np.concatenate(order)] = torch.cat(probs).cpu().numpy()
-        return out
+        return pool_windows(out, counts, self.windows, renormalise=not self.multi_label) if windowed else out
+
+    def _windows(self, ids: list[list[int]], lengths: np.ndarray) -> tuple[_WindowIds, np.ndarray, np.ndarray]:
+        """The windows of a chunk's texts as rows (sliced only when a batch takes them), their lengths ``(W,)``,
+        and the number of windows of each text ``(N,)`` (see :func:`textcnn.classify.windows.plan_windows`)."""
+        size = int(self.max_len)
+        owner, starts, counts = plan_windows(lengths, size, resolve_stride(size, self.window_stride))
+        return _WindowIds(ids, owner, starts, size), np.minimum(lengths[owner] - starts, size), counts
+
+    @property
+    def multi_label(self) -> bool:
+        """Whether each text gets a set of labels (a model trained with ``data.multi_label``)."""
+        return self.thresholds is not None
+
+    def _probabilities(self, logits: torch.Tensor) -> torch.Tensor:
+        """``(b, C)`` probabilities of ``(b, C)`` logits: softmax, or one sigmoid per label (multi-label)."""
+        return torch.sigmoid(logits.float()) if self.multi_label else torch.softmax(logits.float(), dim=1)
 
     def predict_proba(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
-        """Class probabilities ``(N, C)`` in the order of :attr:`labels`."""
+        """Class probabilities ``(N, C)`` in the order of :attr:`labels` (multi-label: each label's own
+        probability; a row need not sum to 1)."""
         blocks = list(self._iter_blocks(texts, batch_size, CHUNK_SIZE, None, MAX_BATCH_TOKENS))
         return np.concatenate(blocks) if blocks else np.zeros((0, len(self.labels)), dtype=np.float32)
 
-    def predict(self, texts: Sequence[str], batch_size: int = 256) -> list[str] | list[int]:
+    def predict(self, texts: Sequence[str], batch_size: int = 256) -> list[str] | list[int] | list[list]:
         """The most probable label of each text (a name from :attr:`labels`: ``str``, or ``int`` for a model fitted
-        on integer labels)."""
+        on integer labels); for a multi-label model, a list per text of the labels at or above their thresholds,
+        most probable first (possibly empty)."""
         proba = self.predict_proba(texts, batch_size=batch_size)
+        if self.multi_label:
+            from textcnn.classify.multilabel import predicted_label_sets
+
+            return predicted_label_sets(proba, self.labels, self.thresholds)
         return [self.labels[i] for i in proba.argmax(axis=1)] if len(proba) else []
 
-    def explain(self, text: str, top_k: int = 5) -> Explanation:
-        """Why the model gives ``text`` its label: the logits split exactly into n-gram contributions (``kim_cnn``
-        models only; see :func:`textcnn.classify.explain.explain_kim`).
+    def explain(self, text: str, top_k: int = 5, method: str = "auto", n_steps: int | None = None) -> Explanation:
+        """Why the model gives ``text`` its label: for a ``kim_cnn`` the logits split exactly into n-gram
+        contributions (:func:`~textcnn.classify.explain.explain_kim`); for other models (or ``method=
+        "integrated_gradients"``) approximate per-token attributions by integrated gradients, labelled
+        ``exact=False`` (:mod:`textcnn.classify.explain_gradients`, needs captum). See
+        :func:`textcnn.classify.explain.explain_text`.
 
         Raises:
             TypeError: If ``text`` is not one ``str`` (a list, say): it explains one text.
-            ValueError: If the model is not a Kim CNN.
+            ValueError: An unknown ``method``, or ``exact`` for a model that is not a Kim CNN.
         """
-        from textcnn.classify.explain import explain_kim
+        from textcnn.classify.explain import explain_text
 
-        return explain_kim(self, text, top_k=top_k)
+        return explain_text(self, text, top_k=top_k, method=method, n_steps=n_steps)
+
+
+class _WindowIds:
+    """Row ``w`` is window ``w``'s token ids, ``ids[owner[w]][starts[w] : starts[w] + size]``, sliced on access:
+    a long text's windows never exist all at once."""
+
+    def __init__(self, ids: list[list[int]], owner: np.ndarray, starts: np.ndarray, size: int) -> None:
+        self.ids, self.owner, self.starts, self.size = ids, owner.tolist(), starts.tolist(), size
+
+    def __len__(self) -> int:
+        return len(self.owner)
+
+    def __getitem__(self, w: int) -> list[int]:
+        seq, start = self.ids[self.owner[w]], self.starts[w]
+        return seq if start == 0 and len(seq) <= self.size else seq[start : start + self.size]
 
 
 def _check_runs(model: nn.Module, tokenizer, labels: list[str], max_len: int | None, path) -> None:
@@ -317,32 +418,43 @@ def _clean(text) -> str:
 
 
 #: Prediction backends of :func:`load`.
-BACKENDS = ("torch", "onnx")
+BACKENDS = ("torch", "onnx", "onnx-int8")
 
 
-def load(path: str | Path, device: str = "cpu", backend: str = "torch"):
+def load(path: str | Path, device: str = "cpu", backend: str | None = None):
     """Load a model directory in one call: a :class:`TextClassifier` for a text model, an
     :class:`~textcnn.classify.image.ImageClassifier` for an image model (e.g. LeNet-5 from
     ``scripts/train_lenet_mnist.py --out DIR``). ``hf://ORG/NAME`` fetches a model pushed with ``textcnn push``
     from the Hugging Face Hub (a clear error where there is no network). ``backend="onnx"`` runs a text model with
     ONNX Runtime on CPU, with the same ``predict`` / ``predict_proba`` (see :func:`textcnn.classify.export.load_onnx`;
-    needs ``pip install "textcnn[export]"``)."""
+    needs ``pip install "textcnn[export]"``); ``backend="onnx-int8"`` runs the int8 graph that ``textcnn quantize
+    --dtype int8`` writes. ``None`` (the default) runs a directory's int8 graph where it has one, else PyTorch."""
     from textcnn.classify.model_dir import read_task
 
-    if backend not in BACKENDS:
+    if backend is not None and backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
-    if backend == "onnx" and device != "cpu":
-        raise ValueError(f"the onnx backend runs on cpu, got device={device!r}")
+    if backend is not None and backend.startswith("onnx") and device != "cpu":
+        raise ValueError(f"the {backend} backend runs on cpu, got device={device!r}")
 
     if str(path).startswith("hf://"):
         from textcnn.classify.hub import hub_path
 
         path = hub_path(str(path))
 
-    if backend == "onnx":  # text models only (load_onnx says so for an image model)
+    from textcnn.classify.hybrid import HybridClassifier, hybrid_meta
+
+    if hybrid_meta(path) is not None:  # a CNN + linear hybrid: torch for the CNN, numpy for the linear part
+        if backend not in (None, "torch"):
+            raise ValueError(f"{path} holds a CNN + linear hybrid, which runs on the torch backend only")
+        return HybridClassifier.from_pretrained(path, device=device)
+    if backend is None:
+        from textcnn.classify.quantize import has_int8_graph
+
+        backend = "onnx-int8" if device == "cpu" and has_int8_graph(path) else "torch"
+    if backend.startswith("onnx"):  # text models only (load_onnx says so for an image model)
         from textcnn.classify.export import load_onnx
 
-        return load_onnx(path)
+        return load_onnx(path, int8=backend == "onnx-int8")
     if read_task(path) == "image":
         from textcnn.classify.image import ImageClassifier
 

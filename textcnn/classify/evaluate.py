@@ -26,7 +26,8 @@ def evaluate_model_dir(
 ) -> dict:
     """Metrics of a saved model on a registered dataset's split or on a labelled file.
 
-    The result also says what was scored: ``scored = {"dataset" or "file", "split", "fold"}``. A labelled file's
+    The result also says what was scored: ``scored = {"dataset" or "file", "split", "fold", "long_texts"}`` (for a
+    model with a ``max_len``: how longer texts were read; the settings in ``long_documents``). A labelled file's
     columns default to those the model was trained with (``data.text_column`` / ``data.label_column`` of its config).
 
     Raises:
@@ -46,9 +47,22 @@ def evaluate_model_dir(
     else:
         data = clf.config.get("data", {}) if isinstance(clf.config.get("data"), dict) else {}
         columns = (text_column or data.get("text_column", "text"), label_column or data.get("label_column", "label"))
-        texts, gold, scored = _file_examples(clf, file, *columns)
+        read = _file_examples
+        if getattr(clf, "multi_label", False):
+            from textcnn.classify.multilabel import file_examples as read
+        texts, gold, scored = read(clf, file, *columns)
         proba = clf.predict_proba(texts, batch_size=batch_size)
-    metrics = classification_metrics(gold, proba.argmax(axis=1).tolist(), [str(x) for x in clf.labels])
+    if getattr(clf, "multi_label", False):  # every label at or above its saved threshold
+        from textcnn.classify.multilabel import multilabel_metrics
+
+        metrics = multilabel_metrics(gold, proba, [str(x) for x in clf.labels], clf.thresholds)
+    else:
+        metrics = classification_metrics(gold, proba.argmax(axis=1).tolist(), [str(x) for x in clf.labels])
+    if getattr(clf, "max_len", None) is not None:  # a text model with a max_len: say how its long texts were read
+        from textcnn.classify.windows import describe_long_documents
+
+        metrics["long_documents"] = clf.long_documents
+        scored["long_texts"] = describe_long_documents(clf.max_len, **clf.long_documents)
     metrics["scored"] = scored
     return metrics
 
@@ -62,6 +76,9 @@ def _dataset_examples(clf, dataset: str, data_dir, fold: int, split: str, split_
         raise ValueError(f"dataset {dataset!r} has no {split!r} split")
     if [str(x) for x in splits.label_names] != [str(x) for x in clf.labels]:
         raise ValueError(f"dataset {dataset!r} has labels {splits.label_names}, the model {clf.labels}")
+    from textcnn.classify.multilabel import check_same_kind
+
+    check_same_kind(splits, getattr(clf, "multi_label", False))
     scored = {"dataset": splits.name, "split": split, "n": len(part)}
     if get_dataset_spec(dataset).num_folds:
         scored["fold"] = fold

@@ -32,6 +32,11 @@ SUM_TOLERANCE = 1e-4
 
 FORMATS = ("text", "jsonl")
 
+#: How :func:`explain_text` explains: ``auto`` (exact for a Kim CNN with a linear head, else integrated gradients),
+#: ``exact`` (:func:`explain_kim`), ``integrated_gradients`` (approximate, any text model; see
+#: :mod:`textcnn.classify.explain_gradients`).
+METHODS = ("auto", "exact", "integrated_gradients")
+
 
 @dataclass(frozen=True)
 class Span:
@@ -118,6 +123,8 @@ class Explanation:
     def to_dict(self) -> dict:
         """A JSON-ready dict: the prediction, every span and the top spans for and against it."""
         return {
+            "method": "exact",
+            "exact": True,
             "text": self.text,
             "label": self.label,
             "probability": self.probability,
@@ -328,17 +335,23 @@ def _marks(explanation: Explanation) -> list[str]:
     return marks
 
 
-def highlight(explanation: Explanation, color: bool = False) -> str:
-    """The text's tokens with the top spans marked: for the label in bold green (``[[...]]`` without colour), against
-    it in red (``{{...}}`` without colour)."""
-    import click
-
+def marked_runs(explanation: Explanation) -> list[tuple[str, list[str]]]:
+    """The text's tokens in runs of the same mark (``"for"``, ``"against"`` or ``""``; see :func:`_marks`), in order."""
     runs: list[tuple[str, list[str]]] = []
     for token, mark in zip(explanation.tokens, _marks(explanation), strict=True):
         if runs and runs[-1][0] == mark:
             runs[-1][1].append(token)
         else:
             runs.append((mark, [token]))
+    return runs
+
+
+def highlight(explanation: Explanation, color: bool = False) -> str:
+    """The text's tokens with the top spans marked: for the label in bold green (``[[...]]`` without colour), against
+    it in red (``{{...}}`` without colour)."""
+    import click
+
+    runs = marked_runs(explanation)
     plain = {"for": "[[{}]]", "against": "{{{{{}}}}}", "": "{}"}
     styles = {"for": {"fg": "green", "bold": True}, "against": {"fg": "red"}, "": {}}
     pieces = [
@@ -369,6 +382,42 @@ def format_explanation(explanation: Explanation, color: bool = False) -> str:
     return "\n".join(lines)
 
 
+def is_exact(model: torch.nn.Module) -> bool:
+    """Whether :func:`explain_kim` explains the model exactly (a Kim CNN with a single linear output layer)."""
+    try:
+        check_explainable(model)
+    except ValueError:
+        return False
+    return True
+
+
+def explain_text(
+    classifier: TextClassifier, text: str, top_k: int = 5, method: str = "auto", n_steps: int | None = None
+) -> Explanation:
+    """Explain one text by ``method`` (see :data:`METHODS`): exactly for a Kim CNN, by integrated gradients
+    (approximate, labelled so) for other models or when asked.
+
+    Args:
+        classifier: A text classifier.
+        text: One text.
+        top_k: How many spans to keep for and against the predicted class.
+        method: One of :data:`METHODS`.
+        n_steps: Steps of integrated gradients (``None``: its default,
+            :data:`~textcnn.classify.explain_gradients.N_STEPS`).
+
+    Raises:
+        ValueError: An unknown method, or ``exact`` for a model that is not a Kim CNN.
+        ModuleNotFoundError: Integrated gradients without captum (``pip install "textcnn[explain]"``).
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if method == "exact" or (method == "auto" and is_exact(classifier.model)):
+        return explain_kim(classifier, text, top_k=top_k)
+    from textcnn.classify.explain_gradients import N_STEPS, explain_integrated_gradients
+
+    return explain_integrated_gradients(classifier, text, top_k=top_k, n_steps=n_steps or N_STEPS)
+
+
 def write_explanations(
     classifier: TextClassifier,
     texts: Iterable[str],
@@ -377,18 +426,23 @@ def write_explanations(
     top_k: int = 5,
     fmt: str = "text",
     color: bool = False,
+    method: str = "auto",
+    n_steps: int | None = None,
 ) -> int:
-    """Explain each text and write it to ``out``: ``text`` blocks separated by blank lines, or one JSON object per
-    line (``jsonl``). Returns the number of texts."""
+    """Explain each text (see :func:`explain_text`) and write it to ``out``: ``text`` blocks separated by blank
+    lines, or one JSON object per line (``jsonl``). Returns the number of texts."""
+    from textcnn.classify.explain_gradients import ApproximateExplanation, format_approximate
+
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     n = 0
     for text in texts:
-        explanation = explain_kim(classifier, text, top_k=top_k)
+        explanation = explain_text(classifier, text, top_k=top_k, method=method, n_steps=n_steps)
         if fmt == "jsonl":
             out.write(json.dumps(explanation.to_dict(), ensure_ascii=False) + "\n")
         else:
-            out.write(("\n" if n else "") + format_explanation(explanation, color) + "\n")
+            formatter = format_approximate if isinstance(explanation, ApproximateExplanation) else format_explanation
+            out.write(("\n" if n else "") + formatter(explanation, color) + "\n")
         n += 1
     return n
 

@@ -224,26 +224,38 @@ class OnnxTextClassifier(TextClassifier):
         raise ValueError("explain needs the PyTorch model; load the model directory with backend='torch'")
 
 
-def load_onnx(path: str | Path, num_threads: int | None = None) -> OnnxTextClassifier:
+def load_onnx(path: str | Path, num_threads: int | None = None, *, int8: bool = False) -> OnnxTextClassifier:
     """Load a model directory and run it with ONNX Runtime on CPU.
 
-    The graph is exported from the directory's weights when loading (into a temporary file), so it always matches
-    them: there is no second copy of the model in the directory that could go stale.
+    The float32 graph is exported from the directory's weights when loading (into a temporary file), so it always
+    matches them: there is no second copy of the model in the directory that could go stale. ``int8`` runs the
+    directory's int8 graph instead (written by ``textcnn quantize --dtype int8``; see
+    :mod:`textcnn.classify.quantize`).
 
     Args:
         path: A text model directory.
         num_threads: ONNX Runtime intra-op threads (``None``: :func:`textcnn.training.device.auto_num_threads`).
+        int8: Run the directory's ``model.int8.onnx``.
 
     Raises:
         ModuleNotFoundError: If ``onnxruntime`` (or the exporter's ``onnx`` / ``onnxscript``) is not installed.
+        FileNotFoundError: If ``int8`` is asked for and the directory has no int8 graph.
     """
+    from textcnn.classify.quantize import INT8_GRAPH, has_int8_graph
+
     ort = _require("onnxruntime")
     source = _as_classifier(path)
-    with tempfile.TemporaryDirectory(prefix="textcnn-onnx-") as tmp:
-        graph = export_onnx(source, Path(tmp) / "model.onnx")
-        session = ort.InferenceSession(
-            str(graph), _session_options(ort, num_threads), providers=["CPUExecutionProvider"]
-        )
+    options = _session_options(ort, num_threads)
+    if int8:
+        if not has_int8_graph(path):
+            raise FileNotFoundError(
+                f"{path}: no {INT8_GRAPH}; make one with `textcnn quantize {path} --dtype int8 -o OUT`"
+            )
+        session = ort.InferenceSession(str(Path(path) / INT8_GRAPH), options, providers=["CPUExecutionProvider"])
+    else:
+        with tempfile.TemporaryDirectory(prefix="textcnn-onnx-") as tmp:
+            graph = export_onnx(source, Path(tmp) / "model.onnx")
+            session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
     return OnnxTextClassifier(
         OnnxRuntimeModel(session, min_len=source.min_len),
         source.tokenizer,
@@ -255,6 +267,7 @@ def load_onnx(path: str | Path, num_threads: int | None = None) -> OnnxTextClass
         metrics=source.metrics,
         device="cpu",
         num_threads=num_threads,
+        thresholds=source.thresholds,  # a multi-label model's sigmoids and thresholds
     )
 
 

@@ -3,18 +3,22 @@
 Layout (fixed file names; nothing in the metadata can point outside the folder)::
 
     textcnn.json       format version, task (text or image), model name + keyword arguments, labels, lengths or
-                       image preprocessing, library versions
+                       image preprocessing, library versions; multi-label models: "multi_label": true and
+                       "thresholds" {label: threshold}
     model.safetensors  weights (no pickle)
     tokenizer.json     tokenizer and vocabulary (Hugging Face ``tokenizers`` JSON; text models only)
     config.yaml        the full experiment config
     metrics.json       metrics, coverage and data reports
     README.md          the model card (Hugging Face format): labels, data, scores, arguments, how to load it
+    linear.json        a CNN + linear hybrid only (``"hybrid"`` in ``textcnn.json``): the linear model's settings and
+    linear.safetensors n-gram vocabulary, and its arrays (see :mod:`textcnn.classify.hybrid`)
 
 A text training run also leaves, beside them (for people; loading never reads them)::
 
     train_log.jsonl        one JSON record per epoch (train loss and accuracy, dev metrics)
     training_curves.png    train loss and the dev metric per epoch, the kept epoch marked
     confusion_matrix.png   row-normalised confusion matrix of the test split (else dev), counts and shares per cell
+    label_f1.png           multi-label runs, instead: each label's F1 at its threshold on the test split (else dev)
 
 The plot names are defined in :mod:`textcnn.classify.plots`.
 
@@ -54,8 +58,14 @@ TOKENIZER_FILE = "tokenizer.json"
 CONFIG_FILE = "config.yaml"
 METRICS_FILE = "metrics.json"
 CARD_FILE = "README.md"
+#: The int8 ONNX graph of a directory written by ``textcnn quantize --dtype int8`` (optional).
+INT8_GRAPH_FILE = "model.int8.onnx"
+#: The linear part of a CNN + linear hybrid (see :mod:`textcnn.classify.hybrid`): settings and vocabulary, arrays.
+LINEAR_FILE = "linear.json"
+LINEAR_WEIGHTS_FILE = "linear.safetensors"
 #: What a shared model directory holds (uploaded to and fetched from the Hub; plots and logs stay local).
-SHARED_FILES = [META_FILE, WEIGHTS_FILE, TOKENIZER_FILE, CONFIG_FILE, METRICS_FILE, CARD_FILE]
+SHARED_FILES = [META_FILE, WEIGHTS_FILE, TOKENIZER_FILE, CONFIG_FILE, METRICS_FILE, CARD_FILE, INT8_GRAPH_FILE,
+                LINEAR_FILE, LINEAR_WEIGHTS_FILE]  # fmt: skip
 _REQUIRED_META = ("format", "format_version", "model_name", "model_kwargs", "labels")
 
 
@@ -138,6 +148,8 @@ class ModelFiles:
     state_dict: dict[str, torch.Tensor]
     tokenizer_json: str | None
     max_len: int | None = None
+    long_documents: dict = field(default_factory=dict)
+    thresholds: list[float] | None = None
     task: str = "text"
     preprocessing: dict = field(default_factory=dict)
     config: dict = field(default_factory=dict)
@@ -170,6 +182,9 @@ def save_model_dir(
     config: dict | None = None,
     metrics: dict | None = None,
     preprocessing: dict | None = None,
+    long_documents: dict | None = None,
+    thresholds: list[float] | None = None,
+    hybrid: dict | None = None,
 ) -> Path:
     """Write a model directory (each file atomically, ``textcnn.json`` last).
 
@@ -184,11 +199,18 @@ def save_model_dir(
         config: The experiment config as a dict.
         metrics: Metrics and reports as a JSON-serialisable dict.
         preprocessing: Image models: how images become the model's input (``mean``, ``std``, ``image_size``).
+        long_documents: Text models: how a text longer than ``max_len`` is read at prediction, ``{"truncate",
+            "windows", "window_stride"}`` (see :func:`long_document_settings`).
+        thresholds: Multi-label models: the decision threshold of each label, in label order (saved as
+            ``"multi_label": true`` and ``"thresholds": {label: threshold}``); ``None`` for a single-label model.
+        hybrid: ``{"linear": KIND, "weight": W}`` of a CNN + linear hybrid, whose linear files the caller has written
+            (:meth:`textcnn.classify.hybrid.HybridClassifier.save_pretrained`).
     """
     from safetensors.torch import save_file
 
     path = Path(path)
     labels = _check_labels(list(labels), path / META_FILE)  # what is saved must load: refuse others before writing
+    multi_label = _multi_label_meta(labels, thresholds)
     path.mkdir(parents=True, exist_ok=True)
     (path / META_FILE).unlink(missing_ok=True)
     model = getattr(model, "_orig_mod", model)  # unwrap torch.compile
@@ -206,7 +228,10 @@ def save_model_dir(
         "model_kwargs": model_kwargs,
         "labels": list(labels),
         "max_len": max_len,
+        "long_documents": long_documents or {},
         "preprocessing": preprocessing or {},
+        **multi_label,
+        **({"hybrid": hybrid} if hybrid is not None else {}),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "versions": library_versions(),
     }
@@ -255,6 +280,7 @@ def _read_meta(path: Path) -> tuple[dict, list]:
         raise ValueError(f"{meta_path}: max_len must be a positive integer or null, got {max_len!r}")
     if meta.get("task", "text") not in ("text", "image"):
         raise ValueError(f"{meta_path}: task must be 'text' or 'image', got {meta['task']!r}")
+    long_document_settings(meta.get("long_documents"), meta_path)
     if not isinstance(meta.get("preprocessing") or {}, dict):
         raise ValueError(f"{meta_path}: preprocessing must be an object")
     return meta, labels
@@ -299,12 +325,67 @@ def read_model_dir(path: str | Path) -> ModelFiles:
         state_dict=state,
         tokenizer_json=_read_text(path / TOKENIZER_FILE) if task == "text" else None,
         max_len=max_len,
+        long_documents=long_document_settings(meta.get("long_documents"), path / META_FILE),
+        thresholds=_read_thresholds(meta, labels, path / META_FILE),
         task=task,
         preprocessing=preprocessing,
         config=config if isinstance(config, dict) else {},
         metrics=metrics if isinstance(metrics, dict) else {},
         meta=meta,
     )
+
+
+def _multi_label_meta(labels: list, thresholds: list[float] | None) -> dict:
+    """The ``textcnn.json`` entries of a multi-label model (``{}`` for a single-label one)."""
+    if thresholds is None:
+        return {}
+    from textcnn.classify.multilabel import thresholds_by_label
+
+    if len(thresholds) != len(labels):
+        raise ValueError(f"{len(thresholds)} thresholds for {len(labels)} labels; give one threshold per label")
+    return {"multi_label": True, "thresholds": thresholds_by_label(labels, thresholds)}
+
+
+def _read_thresholds(meta: dict, labels: list, meta_path: Path) -> list[float] | None:
+    """The thresholds of a multi-label model in label order (``None`` for a single-label model), checked."""
+    multi_label = meta.get("multi_label", False)
+    if not isinstance(multi_label, bool):
+        raise ValueError(f"{meta_path}: multi_label must be true or false, got {multi_label!r}")
+    if not multi_label:
+        return None
+    from textcnn.classify.multilabel import thresholds_in_order
+
+    return thresholds_in_order(meta.get("thresholds"), labels, meta_path)
+
+
+def long_document_settings(value, meta_path: Path) -> dict:
+    """The ``long_documents`` entry of ``textcnn.json``, checked and completed: ``{"truncate", "windows",
+    "window_stride"}`` (a folder written before these settings existed reads as ``head`` truncation, no windows).
+
+    Raises:
+        ValueError: Naming the file and the bad entry.
+    """
+    from textcnn.classify.windows import WINDOW_POOLING
+    from textcnn.data.batching import TRUNCATE_MODES
+
+    value = {} if value is None else value
+    if not isinstance(value, dict):
+        raise ValueError(f"{meta_path}: long_documents must be an object, got {value!r}")
+    settings = {"truncate": TRUNCATE_MODES[0], "windows": WINDOW_POOLING[0], "window_stride": None} | value
+    unknown = sorted(set(settings) - {"truncate", "windows", "window_stride"})
+    stride = settings["window_stride"]
+    if unknown:
+        raise ValueError(f"{meta_path}: long_documents has unknown keys {', '.join(unknown)}")
+    if settings["truncate"] not in TRUNCATE_MODES or settings["windows"] not in WINDOW_POOLING:
+        raise ValueError(
+            f"{meta_path}: long_documents.truncate must be one of {', '.join(TRUNCATE_MODES)} and "
+            f"long_documents.windows one of {', '.join(WINDOW_POOLING)}, got {value!r}"
+        )
+    if stride is not None and (isinstance(stride, bool) or not isinstance(stride, int) or stride < 1):
+        raise ValueError(
+            f"{meta_path}: long_documents.window_stride must be a positive integer or null, got {stride!r}"
+        )
+    return settings
 
 
 def _check_labels(labels: list, meta_path: Path) -> list[str] | list[int]:

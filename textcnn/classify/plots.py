@@ -7,6 +7,8 @@ state), and each file is written atomically.
   epoch marked with a labelled vertical line.
 * :data:`CONFUSION_FILE` (``confusion_matrix.png``): the row-normalised confusion matrix of the test split (the dev
   split when there is no test split), with counts and shares in the cells.
+* :data:`LABEL_F1_FILE` (``label_f1.png``): multi-label runs, instead of the confusion matrix: each label's F1 at its
+  threshold on the test (else dev) split, micro-F1 marked.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from textcnn.utils.io import atomic_write
 
 CURVES_FILE = "training_curves.png"
 CONFUSION_FILE = "confusion_matrix.png"
+#: Multi-label runs write this bar chart of each label's F1 instead of a confusion matrix.
+LABEL_F1_FILE = "label_f1.png"
 PLOT_FILES = (CURVES_FILE, CONFUSION_FILE)
 DPI = 120
 _ANNOTATE_MAX_CLASSES = 30  # beyond this many classes the cells are too small to hold text
@@ -110,11 +114,17 @@ def write_run_plots(out_dir: str | Path, metrics: dict, metric: str | None = Non
 
     Returns:
         The files written: :data:`CURVES_FILE` when there is a training log, :data:`CONFUSION_FILE` when the test
-        (or else dev) split has a confusion matrix.
+        (or else dev) split has a confusion matrix, :data:`LABEL_F1_FILE` instead for a multi-label run (whose
+        curves show the dev metric that selected the epoch, ``metrics["selection_metric"]``).
     """
     out_dir = Path(out_dir)
     written = []
     history = read_history(out_dir)
+    if metrics.get("multi_label"):
+        metric = metrics.get("selection_metric") or metric
+        split = next((name for name in ("test", "dev") if (metrics.get(name) or {}).get("per_class")), None)
+        if split is not None:
+            written.append(plot_label_f1(metrics[split], out_dir / LABEL_F1_FILE, split))
     if history:
         metric = metric or metrics.get("selection_metric") or _saved_metric(out_dir)
         best_epoch = int(metrics.get("best_epoch") or 0)
@@ -125,6 +135,34 @@ def write_run_plots(out_dir: str | Path, metrics: dict, metric: str | None = Non
         title = f"Confusion matrix, {split} split (n={m['n']}, accuracy {m['accuracy']:.4f})"
         written.append(plot_confusion_matrix(m["confusion_matrix"], m["labels"], out_dir / CONFUSION_FILE, title))
     return written
+
+
+def plot_label_f1(metrics: dict, path: str | Path, split: str) -> Path:
+    """A horizontal bar per label: its F1 at its threshold (multi-label metrics of one split), micro-F1 marked.
+
+    Args:
+        metrics: One split's multi-label metrics (:func:`textcnn.classify.multilabel.multilabel_metrics`).
+        path: The PNG file to write.
+        split: The split's name, for the title.
+
+    Raises:
+        ValueError: If the metrics hold no label.
+    """
+    rows = metrics.get("per_class") or {}
+    if not rows:
+        raise ValueError(f"no labels to plot for {path}")
+    names = list(rows)
+    fig = _new_figure((7.0, min(max(2.5, 0.28 * len(names) + 1.5), 20.0)))
+    ax = fig.subplots()
+    ax.barh(range(len(names)), [rows[n]["f1"] for n in names], color="tab:blue")
+    ax.set_yticks(range(len(names)), [f"{n} ({rows[n]['support']})" for n in names], fontsize=8)
+    ax.invert_yaxis()
+    ax.axvline(metrics["micro_f1"], color="tab:red", linestyle="--", label=f"micro-F1 {metrics['micro_f1']:.3f}")
+    ax.set_xlim(0.0, 1.0)
+    ax.set_xlabel("F1 at the label's threshold (support in brackets)")
+    ax.legend(loc="lower right")
+    ax.set_title(f"Per-label F1, {split} split (n={metrics['n']}, macro-F1 {metrics['macro_f1']:.3f})")
+    return _save(fig, path)
 
 
 def read_history(out_dir: str | Path) -> list[dict]:
@@ -172,7 +210,7 @@ def _mark_epoch(ax, epoch: int) -> None:
 
 
 def _metric_label(metric: str) -> str:
-    return {"accuracy": "accuracy", "macro_f1": "macro-F1"}.get(metric, metric)
+    return {"accuracy": "accuracy", "macro_f1": "macro-F1", "micro_f1": "micro-F1"}.get(metric, metric)
 
 
 def _annotate_cells(ax, counts, shares) -> None:

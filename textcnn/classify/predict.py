@@ -11,6 +11,7 @@ were not valid UTF-8 are counted in :class:`~textcnn.classify.classifier.Predict
 from __future__ import annotations
 
 import contextlib
+import copy
 import csv
 import itertools
 import json
@@ -24,6 +25,8 @@ from typing import TextIO
 import numpy as np
 
 from textcnn.classify.classifier import PredictStats, TextClassifier
+from textcnn.classify.hybrid import load_text_classifier
+from textcnn.classify.windows import check_windows
 from textcnn.utils.io import commit_file
 
 FORMATS = ("tsv", "csv", "jsonl")
@@ -127,6 +130,7 @@ def predict_files(
     classifier: TextClassifier | None = None,
     stdout: TextIO | None = None,
     progress: bool | None = None,
+    windows: str | None = None,
 ) -> PredictStats:
     """Predict every line of ``inputs`` and write one output line per input line, in order.
 
@@ -152,26 +156,55 @@ def predict_files(
         stdout: Stream for ``output=None`` (default ``sys.stdout``).
         progress: Count the lines predicted on a progress bar on standard error; ``None``: only when standard error
             is a terminal and the predictions do not go to a terminal too (where the bar would garble them).
+        windows: How texts longer than the model's ``max_len`` are read: ``off`` (truncated), ``max`` or ``mean``
+            (pooled windows; see :mod:`textcnn.classify.windows`); ``None``: as the model was saved.
 
     Returns:
-        Counts: lines predicted, empty texts, truncated texts, lines that were not valid UTF-8.
+        Counts: lines predicted, empty texts, truncated texts, texts read as windows, lines that were not valid
+        UTF-8.
 
     Raises:
         ValueError: Bad options, an unwritable output, a bad model directory or input (file and line named).
         FileNotFoundError: A missing model directory or input file.
     """
     inputs = _checked_inputs(inputs, fmt, top_k, batch_size)
+    if windows is not None:
+        check_windows(windows)
     if output is not None and (str(output) == "-" or os.path.abspath(output) in _STDOUT_PATHS):
         output = None  # write through our own standard output, not a second handle on the same file
     # Open the output before loading the model or reading any input: an unwritable place fails at once.
     with _Output(Path(output) if output is not None else None, stdout or sys.stdout) as out:
-        clf = classifier or TextClassifier.from_pretrained(model_dir, device=device)
+        clf = classifier or load_text_classifier(model_dir, device=device, windows=windows)  # a hybrid too
+        if classifier is not None and windows is not None:  # the caller's classifier is left as it was
+            clf = copy.copy(classifier)
+            clf.windows = windows
         top_k = min(top_k, len(clf.labels))
         stats = PredictStats()
         texts = iter_input_texts(inputs, column or trained_text_column(clf), input_format, stats)
+        if getattr(clf, "multi_label", False):
+            _predict_multilabel(clf, texts, out, fmt=fmt, top_k=top_k, all_probs=all_probs, batch_size=batch_size,
+                                stats=stats, progress=progress)  # fmt: skip
+            return stats
         rows = _rows(clf.iter_proba(texts, batch_size=batch_size, stats=stats), clf.labels, top_k, all_probs)
         _write(_with_progress(rows, progress, out), out, fmt, clf.labels, top_k, all_probs)
     return stats
+
+
+def _predict_multilabel(
+    clf: TextClassifier, texts: Iterable[str], out: TextIO, *, fmt: str, top_k: int, all_probs: bool,
+    batch_size: int, stats: PredictStats, progress: bool | None,
+) -> None:  # fmt: skip
+    """Write every label at or above its threshold, with its probability (see
+    :func:`textcnn.classify.multilabel.write_predictions`)."""
+    from textcnn.classify.multilabel import prediction_rows, trained_separator, write_predictions
+
+    if top_k > 1:
+        raise ValueError("top_k does not apply to a multi-label model: it writes every label at or above its threshold "
+                         "(--all-probs adds every label's probability)")  # fmt: skip
+    proba = clf.iter_proba(texts, batch_size=batch_size, stats=stats)
+    rows = prediction_rows(proba, clf.labels, clf.thresholds, all_probs)
+    separator = trained_separator(clf.config)
+    write_predictions(_with_progress(rows, progress, out), out, fmt, clf.labels, all_probs, separator)
 
 
 def trained_text_column(clf: TextClassifier) -> str | None:

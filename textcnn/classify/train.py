@@ -56,8 +56,11 @@ class FittedModel:
         name = self.config.model.name
         return {**data_arguments(name, self.tokenizer, self.num_classes), **self.config.model.args}
 
-    def classifier(self, labels: list[str], *, metrics: dict | None = None, device: str = "cpu") -> TextClassifier:
-        """The trained model as a :class:`TextClassifier` (what is saved is what was built)."""
+    def classifier(
+        self, labels: list[str], *, metrics: dict | None = None, device: str = "cpu", thresholds: list | None = None
+    ) -> TextClassifier:
+        """The trained model as a :class:`TextClassifier` (what is saved is what was built); ``thresholds`` (one per
+        label) make it a multi-label classifier."""
         return TextClassifier(
             self.model,
             self.tokenizer,
@@ -68,6 +71,8 @@ class FittedModel:
             config=self.config.to_dict(),
             metrics=metrics,
             device=device,
+            thresholds=thresholds,
+            **long_documents(self.config),
         )
 
 
@@ -82,7 +87,13 @@ def load_splits(config: ExperimentConfig):
         options.update({k: v for k, v in files.items() if v is not None})
         options.update(text_column=d.text_column, label_column=d.label_column)
         options.setdefault("strict", d.strict)  # --strict refuses every reported row of the user's files
-    return load_dataset(d.dataset, d.data_dir, fold=d.fold, seed=d.split_seed, dev_fraction=d.dev_fraction, **options)
+        if d.multi_label:
+            options.update(multi_label=True, label_separator=d.label_separator)
+    from textcnn.classify.multilabel import check_run
+
+    splits = load_dataset(d.dataset, d.data_dir, fold=d.fold, seed=d.split_seed, dev_fraction=d.dev_fraction, **options)
+    check_run(splits, multi_label=d.multi_label, class_weight=config.train.class_weight)
+    return splits
 
 
 def fit_text_model(
@@ -129,6 +140,8 @@ def fit_text_model(
         say(format_coverage(emb_report))
     min_len = int(getattr(model, "min_len", 1))
     train_loader, train_trunc = text_loader(tokenizer, train, config, min_len, shuffle=True)
+    if config.data.max_len is not None:
+        say(truncation_line(config, train_trunc, len(train)))
     dev_loader = (
         text_loader(tokenizer, dev, config, min_len, shuffle=False)[0] if dev is not None and len(dev) else None
     )
@@ -175,8 +188,10 @@ def train_text_classifier(
     config.validate()
     out_dir = Path(out_dir)
     if resume and md.is_complete(out_dir) and not md.has_checkpoint(out_dir):
+        from textcnn.classify.hybrid import load_text_classifier
+
         say(f"{out_dir} already holds a finished model; nothing to resume")
-        return TrainOutcome(TextClassifier.from_pretrained(out_dir), md.read_metrics(out_dir), out_dir)
+        return TrainOutcome(load_text_classifier(out_dir), md.read_metrics(out_dir), out_dir)  # a hybrid too
     if not resume and not overwrite:
         md.check_free(out_dir)
     created = not out_dir.exists()
@@ -193,8 +208,12 @@ def train_text_classifier(
 
 
 def _train_and_save(config: ExperimentConfig, out_dir: Path, resume: bool, echo: Echo | None) -> TrainOutcome:
+    from textcnn.training.trackers import build_trackers, finish_trackers, tracking
+
     say = echo or _silent
     start = time.perf_counter()
+    tracked = {**config.to_dict(), "model": {"name": config.model.name, **config.model.resolved()}}  # every model arg
+    trackers = build_trackers(config.train.log, out_dir, tracked)  # a missing library fails before any work
     seed_everything(config.train.seed)
     splits = load_splits(config)
     check_decoding(splits.report, config.data.strict, say)
@@ -203,17 +222,25 @@ def _train_and_save(config: ExperimentConfig, out_dir: Path, resume: bool, echo:
     sizes = {name: len(split) if split is not None else 0 for name, split in (("train", splits.train),
              ("dev", splits.dev), ("test", splits.test))}  # fmt: skip
     say(f"data: {splits.name}: " + ", ".join(f"{k} {v}" for k, v in sizes.items()) + f", classes {splits.num_classes}")
-    fitted = fit_text_model(
-        config, splits.train, splits.dev, splits.label_names, out_dir=out_dir, resume=resume, echo=echo,
-        extra_coverage={"test": splits.test},
-    )  # fmt: skip
-    metrics = _run_metrics(fitted, splits, sizes)
-    metrics["seconds"] = time.perf_counter() - start
-    classifier = fitted.classifier(splits.label_names, metrics=metrics)
-    classifier.save_pretrained(out_dir)
-    from textcnn.classify.plots import write_run_plots  # matplotlib is imported only once a model is saved
+    with tracking(trackers):  # train.log: the trackers end as failed if the run fails
+        fitted = fit_text_model(
+            config, splits.train, splits.dev, splits.label_names, out_dir=out_dir, resume=resume, echo=echo,
+            extra_coverage={"test": splits.test}, callbacks=tuple(trackers),
+        )  # fmt: skip
+        metrics = _run_metrics(fitted, splits, sizes)
+        metrics["seconds"] = time.perf_counter() - start
+        thresholds = list(metrics["thresholds"].values()) if metrics.get("multi_label") else None
+        classifier = fitted.classifier(splits.label_names, metrics=metrics, thresholds=thresholds)
+        if config.train.hybrid is not None:  # CNN + linear: the hybrid's dev/test metrics replace the CNN's
+            from textcnn.classify.hybrid import fit_hybrid
 
-    write_run_plots(out_dir, metrics, metric=config.train.metric)  # while the checkpoint keeps the folder on error
+            classifier = fit_hybrid(classifier, config.train.hybrid, splits, metric=config.train.metric, echo=say)
+            metrics = classifier.metrics
+        classifier.save_pretrained(out_dir)
+        from textcnn.classify.plots import write_run_plots  # matplotlib is imported only once a model is saved
+
+        plots = write_run_plots(out_dir, metrics, metric=config.train.metric)  # while the checkpoint keeps the folder
+        finish_trackers(trackers, [out_dir / md.METRICS_FILE, *plots], metrics)
     md.remove_checkpoint(out_dir)
     say(_final_line(metrics, out_dir))
     return TrainOutcome(classifier, metrics, out_dir)
@@ -234,17 +261,80 @@ def _run_metrics(fitted: FittedModel, splits, sizes: dict) -> dict:
         "selection_metric": fitted.config.train.metric,
         "class_weight": fitted.config.train.class_weight,
         "truncated_train_examples": fitted.train_truncated,
+        "long_documents": long_documents(fitted.config),
         "vocabulary_coverage": fitted.coverage,
         "embeddings": fitted.embedding_report,
         "data_report": json.loads(json.dumps(splits.report, default=str)),
     }
+    if getattr(splits, "multi_label", False):
+        return {**metrics, **_multilabel_metrics(fitted, splits)}
     for name, split in (("dev", splits.dev), ("test", splits.test)):
         if split is not None and len(split):
             loader, truncated = text_loader(fitted.tokenizer, split, fitted.config, fitted.min_len, shuffle=False)
+            if fitted.config.data.windows != "off" and truncated:  # score long texts as the saved model will
+                metrics[name] = _windowed_metrics(fitted, split, splits.label_names)
+                metrics[name]["windowed_examples"] = truncated
+                continue
             amp = fitted.config.train.amp
             metrics[name] = evaluate_model(fitted.model, loader, splits.label_names, fitted.device, amp)
             metrics[name]["truncated_examples"] = truncated
     return metrics
+
+
+def _windowed_metrics(fitted: FittedModel, split, label_names: list[str]) -> dict:
+    """Metrics of a split predicted as the saved model predicts: texts longer than ``data.max_len`` read as windows
+    whose probabilities are pooled (``data.windows``)."""
+    from textcnn.training.metrics import classification_metrics
+
+    proba = fitted.classifier(label_names, device=str(fitted.device)).predict_proba(list(split.texts))
+    return classification_metrics(list(split.labels), proba.argmax(axis=1).tolist(), label_names)
+
+
+def long_documents(config: ExperimentConfig) -> dict:
+    """How the model reads a text longer than ``data.max_len``: ``{"truncate", "windows", "window_stride"}`` (saved
+    in ``textcnn.json`` and ``metrics.json``)."""
+    d = config.data
+    return {"truncate": d.truncate, "windows": d.windows, "window_stride": d.window_stride}
+
+
+def truncation_line(config: ExperimentConfig, truncated: int, total: int) -> str:
+    """The training log line on long texts: how many ``data.max_len`` cuts, which tokens they keep, and how
+    prediction reads them."""
+    from textcnn.data.batching import kept_tokens
+
+    d = config.data
+    head, tail = kept_tokens(d.max_len, d.truncate)
+    kept = f"first {head} and last {tail}" if tail else f"first {head}"
+    line = f"truncation: {truncated} of {total} training texts are longer than data.max_len {d.max_len}; "
+    line += f"training reads their {kept} tokens (data.truncate={d.truncate})"
+    if d.windows == "off":
+        return line + "; so does prediction (data.windows=off)"
+    from textcnn.classify.windows import describe_long_documents
+
+    return line + f"; prediction reads them whole: {describe_long_documents(d.max_len, **long_documents(config))}"
+
+
+def _multilabel_metrics(fitted: FittedModel, splits) -> dict:
+    """Thresholds chosen on dev (``train.threshold``) and the dev/test metrics at them (multi-label runs); long texts
+    are read as the saved model reads them (``data.windows``)."""
+    from textcnn.classify.multilabel import DEFAULT_THRESHOLD, run_metrics, selection_metric
+    from textcnn.training.trainer import predict_logits
+
+    scored, truncated = {}, {}
+    for name, split in (("dev", splits.dev), ("test", splits.test)):
+        if split is not None and len(split):
+            loader, truncated[name] = text_loader(fitted.tokenizer, split, fitted.config, fitted.min_len, shuffle=False)
+            if fitted.config.data.windows != "off" and truncated[name]:  # pooled window probabilities
+                limits = [DEFAULT_THRESHOLD] * len(splits.label_names)  # any thresholds: only the sigmoids are used
+                clf = fitted.classifier(splits.label_names, device=str(fitted.device), thresholds=limits)
+                scored[name] = (split.matrix(), clf.predict_proba(list(split.texts)))
+                continue
+            logits, gold = predict_logits(fitted.model, loader, fitted.device, fitted.config.train.amp)
+            scored[name] = (gold.numpy(), torch.sigmoid(logits).numpy())  # (N, C) each
+    metrics, _ = run_metrics(scored, splits.label_names, fitted.config.train.threshold)
+    for name, count in truncated.items():
+        metrics[name]["truncated_examples"] = count
+    return {**metrics, "selection_metric": selection_metric(fitted.config.train.metric)}
 
 
 def _final_line(metrics: dict, out_dir: Path) -> str:
@@ -253,6 +343,10 @@ def _final_line(metrics: dict, out_dir: Path) -> str:
     for name in ("dev", "test"):
         if name in metrics:
             m = metrics[name]
+            if m.get("multi_label"):
+                parts.append(f"{name} micro-F1 {m['micro_f1']:.4f} (macro-F1 {m['macro_f1']:.4f}, subset accuracy "
+                             f"{m['subset_accuracy']:.4f})")  # fmt: skip
+                continue
             parts.append(f"{name} accuracy {m['accuracy']:.4f} (macro-F1 {m['macro_f1']:.4f})")
     if not parts:
         parts.append("no dev or test split to measure")

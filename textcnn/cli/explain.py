@@ -1,4 +1,5 @@
-"""``textcnn explain``: why a Kim CNN gives a text its label, or which n-grams push each class over a corpus."""
+"""``textcnn explain``: why a model gives a text its label (exactly for a Kim CNN, approximately by integrated
+gradients for other models), or which n-grams push each class of a Kim CNN over a corpus."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Iterator
 
 import click
 
+from textcnn.classify.explain import METHODS
 from textcnn.cli._common import friendly_errors
 
 
@@ -49,14 +51,33 @@ def _texts(arguments: tuple[str, ...]) -> Iterator[str]:
     help="With --top-ngrams: the markdown file to write. Default: stdout.",
 )
 @click.option("--batch-size", type=click.IntRange(min=1), default=64, help="With --top-ngrams: texts per forward pass.")
+@click.option(
+    "--method",
+    type=click.Choice(list(METHODS)),
+    default="auto",
+    help="exact: a Kim CNN's n-gram contributions; integrated_gradients: approximate per-token attributions (any "
+    "model, needs captum); auto: exact when the model allows it.",
+)
+@click.option(
+    "--steps",
+    "n_steps",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Steps of integrated gradients (more: a smaller convergence delta, slower).",
+    show_default="50",
+)
 @friendly_errors
-def explain(model_dir, texts, top_k, fmt, color, corpus, per_filter, output, batch_size) -> None:
-    """Why MODEL_DIR (a kim_cnn) gives each TEXT its label (`-` reads one text per line of standard input).
+def explain(model_dir, texts, top_k, fmt, color, corpus, per_filter, output, batch_size, method, n_steps) -> None:
+    """Why MODEL_DIR gives each TEXT its label (`-` reads one text per line of standard input).
 
     Each class logit of a Kim CNN is exactly its bias plus a contribution from each n-gram that won a filter's
     max-over-time pooling. `text` output prints the label and probability, the text with the top spans for the label
     and against it marked, a table of those spans with their contributions to the label's logit, and the check
     `logit = bias + sum of spans`; `jsonl` writes one object per text with every span's contribution to every class.
+
+    Other models (DPCNN, VDCNN, the character CNN) are explained approximately, by integrated gradients on the
+    embedding layer: per token (per word for character models), labelled "approximate (integrated gradients)"
+    (`"exact": false` in jsonl), with the check `logit ~ baseline + sum of spans` and Captum's convergence delta.
     """
     from textcnn.classify.classifier import load
 
@@ -73,7 +94,14 @@ def explain(model_dir, texts, top_k, fmt, color, corpus, per_filter, output, bat
     from textcnn.classify.explain import write_explanations
 
     color = sys.stdout.isatty() if color is None else color
-    write_explanations(classifier, _texts(texts), sys.stdout, top_k=top_k, fmt=fmt, color=color)
+    try:
+        write_explanations(
+            classifier, _texts(texts), sys.stdout, top_k=top_k, fmt=fmt, color=color, method=method, n_steps=n_steps
+        )
+    except ModuleNotFoundError as exc:
+        if exc.name != "captum":
+            raise
+        raise click.ClickException(str(exc)) from None
 
 
 def _write_corpus_table(classifier, corpus: str, output: str | None, *, top_k: int, per_filter: bool, batch_size: int):

@@ -24,6 +24,7 @@ _COMMANDS: dict[str, str] = {
     "config": "textcnn.cli.config:config",
     "export": "textcnn.cli.export:export",
     "quantize": "textcnn.cli.quantize:quantize",
+    "report": "textcnn.cli.report:report",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from textcnn.classify.windows import WINDOW_POOLING
 from textcnn.cli._common import friendly_errors
 
 
@@ -34,6 +35,14 @@ from textcnn.cli._common import friendly_errors
 @click.option("--batch-size", type=int, default=256, help="Texts per forward pass.")
 @click.option("--device", default="cpu", help="cpu, cuda or auto.")
 @click.option(
+    "--windows",
+    type=click.Choice(WINDOW_POOLING),
+    default=None,
+    help="Texts longer than the model's max_len: off truncates them; max or mean read them whole, scoring each "
+    "max_len-token window and pooling the probabilities (max: per-class maximum, renormalised; mean: average).",
+    show_default="as the model was saved, data.windows",
+)
+@click.option(
     "--progress/--no-progress",
     default=None,
     help="Count the lines predicted on a progress bar (standard error).",
@@ -41,12 +50,13 @@ from textcnn.cli._common import friendly_errors
 )
 @friendly_errors
 def predict(
-    model_dir, inputs, output, fmt, top_k, all_probs, column, input_format, batch_size, device, progress
+    model_dir, inputs, output, fmt, top_k, all_probs, column, input_format, batch_size, device, windows, progress
 ) -> None:
     """Predict a label for every line of INPUTS (files; `-` or nothing reads standard input).
 
     Each input line (ended by a newline; CRLF is read as one) gets exactly one output line, in order: empty
-    lines, very short and very long texts included (long ones are truncated to the model's max_len, and counted).
+    lines, very short and very long texts included (long ones are truncated to the model's max_len, or read as
+    pooled windows with --windows, and counted).
     Lines that are not UTF-8 are decoded as cp1252, else with replacement characters, and counted. A summary goes
     to standard error. With -o, the file appears only when complete.
     """
@@ -64,6 +74,7 @@ def predict(
         input_format=input_format,
         device=device,
         progress=progress,
+        windows=windows,
     )
     not_utf8 = (
         f"; {stats.not_utf8} not valid UTF-8, decoded as cp1252 or with replacement characters"
@@ -71,8 +82,9 @@ def predict(
         else ""
     )
     replaced = f"; {stats.replaced} with U+FFFD replacement characters" if stats.replaced else ""
+    windowed = f", {stats.windowed} read whole as pooled windows" if stats.windowed else ""
     click.echo(
-        f"predicted {stats.n} lines ({stats.empty} without any token, {stats.truncated} truncated{not_utf8}{replaced})"
-        + (f" -> {output}" if output else ""),
+        f"predicted {stats.n} lines ({stats.empty} without any token, {stats.truncated} truncated{windowed}{not_utf8}"
+        f"{replaced})" + (f" -> {output}" if output else ""),
         err=True,
     )

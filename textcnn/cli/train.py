@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 
+from textcnn.classify.hybrid import LINEAR_KINDS
 from textcnn.cli._common import data_dir_option, friendly_errors, overrides_option
 from textcnn.models.kim_cnn import MODES as KIM_MODES
+from textcnn.training.trackers import TRACKERS
 
 
 def default_of(key: str):
@@ -77,6 +81,19 @@ def default_of(key: str):
     help="Label column of your files. Sets data.label_column.",
     show_default=default_of("data.label_column"),
 )
+@click.option(
+    "--multi-label",
+    is_flag=True,
+    default=None,
+    help="Each row of your files has a set of labels (a JSONL list, or one cell split at --label-separator); "
+    "sigmoid outputs, thresholds chosen on dev. Sets data.multi_label.",
+)
+@click.option(
+    "--label-separator",
+    default=None,
+    help="Separator of the labels in one cell of your files (with --multi-label). Sets data.label_separator.",
+    show_default=default_of("data.label_separator"),
+)
 @data_dir_option
 @click.option(
     "--out",
@@ -99,11 +116,27 @@ def default_of(key: str):
 )
 @click.option("--quiet", is_flag=True, default=False, help="No progress bars.")
 @click.option(
+    "--log",
+    "trackers",
+    multiple=True,
+    type=click.Choice(list(TRACKERS)),
+    help="Record the run with an experiment tracker: tensorboard (OUT/tensorboard) or mlflow ($MLFLOW_TRACKING_URI, "
+    "else OUT/mlruns). Repeatable. Sets train.log.",
+)
+@click.option(
     "--strict",
     is_flag=True,
     default=False,
     help="Refuse data files with bytes that are neither UTF-8 nor cp1252 (default: read them with "
     "replacement characters, counted and reported). Sets data.strict.",
+)
+@click.option(
+    "--hybrid",
+    type=click.Choice(list(LINEAR_KINDS)),
+    default=None,
+    help="Also fit this linear model on the training split and save a CNN + linear hybrid, the CNN's weight in "
+    "the mixed probabilities chosen on dev (see textcnn.classify.hybrid). Sets train.hybrid.",
+    show_default=str(default_of("train.hybrid")),
 )
 @friendly_errors
 def train(
@@ -122,12 +155,16 @@ def train(
     test_file,
     text_column,
     label_column,
+    multi_label,
+    label_separator,
     data_dir,
     out_dir,
     resume,
     overwrite,
     quiet,
+    trackers,
     strict,
+    hybrid,
 ) -> None:
     """Train a text CNN (Kim 2014 by default) and save a self-contained model directory.
 
@@ -138,6 +175,8 @@ def train(
       textcnn train configs/kim/mr-non-static.yaml --out runs/mr
 
       textcnn train --dataset mr --mode non-static --vectors glove-6b-50d --out runs/mr
+
+      textcnn train --dataset mr --mode non-static --vectors glove-6b-50d --hybrid nbsvm --out runs/mr-hybrid
 
       textcnn train --dataset file --train-file reviews.csv --text-column review --label-column sentiment --out runs/r
     """
@@ -157,18 +196,28 @@ def train(
         "data.test_file": test_file,
         "data.text_column": text_column,
         "data.label_column": label_column,
+        "data.multi_label": multi_label,
+        "data.label_separator": label_separator,
         "data.data_dir": data_dir,
+        "train.hybrid": hybrid,
     }
     extra = [f"{k}={_yaml_scalar(v)}" for k, v in flags.items() if v is not None]
+    if trackers:
+        extra.append(f"train.log={json.dumps(list(trackers))}")
     if quiet:
         extra.append("train.progress=false")
     if strict:
         extra.append("data.strict=true")
     config = load_config(config_file, [*extra, *overrides])
-    if cv:
-        cross_validate(config, out_dir, resume=resume, echo=click.echo, overwrite=overwrite)
-    else:
-        train_text_classifier(config, out_dir, resume=resume, echo=click.echo, overwrite=overwrite)
+    try:
+        if cv:
+            cross_validate(config, out_dir, resume=resume, echo=click.echo, overwrite=overwrite)
+        else:
+            train_text_classifier(config, out_dir, resume=resume, echo=click.echo, overwrite=overwrite)
+    except ModuleNotFoundError as exc:
+        if exc.name not in TRACKERS:  # a tracker's library (train.log) is missing: say which extra installs it
+            raise
+        raise click.ClickException(str(exc)) from None
 
 
 def _yaml_scalar(value) -> str:

@@ -35,6 +35,7 @@ from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from textcnn.classify.multilabel import LABEL_SEPARATOR
 from textcnn.data.encoding import check_encoding, iter_lines, read_lines
 from textcnn.data.kim import split_label
 from textcnn.data.markup import check_strip_html, decide_strip_html, strip_html_texts
@@ -140,15 +141,19 @@ def _label_name(label: str, text: str, where: str, log: RowLog) -> str:
     words = text.split(None, 1)
     if words and words[0].startswith(LABEL_PREFIX):
         raise ValueError(
-            f"{log.file}: {where}: labels {label!r} and {words[0]!r}; multi-label is not supported yet: give one "
-            "label per row"
+            f"{log.file}: {where}: labels {label!r} and {words[0]!r}; multi-label is not supported yet for "
+            "fastText-style lines: give one label per row, or a CSV/JSONL file with data.multi_label=true"
         )
     log.change(f"{LABEL_PREFIX!r} prefix removed from the label")
     return label[len(LABEL_PREFIX) :]
 
 
-def _examples(rows: Iterable[Row], log: RowLog, *, text_column: str, label_column: str) -> tuple[list, list, list]:
-    """``(texts, labels, places)`` of the rows; blank lines are skipped (a problem: ``strict`` refuses them)."""
+def _examples(
+    rows: Iterable[Row], log: RowLog, *, text_column: str, label_column: str, separator: str | None = None
+) -> tuple[list, list, list]:
+    """``(texts, labels, places)`` of the rows; blank lines are skipped (a problem: ``strict`` refuses them). With a
+    label ``separator`` (multi-label files) each label is a list of names (see
+    :func:`textcnn.classify.multilabel.split_labels`; an empty list is an example without labels)."""
     texts, labels, places = [], [], []
     for row in rows:
         log.read += 1
@@ -158,6 +163,11 @@ def _examples(rows: Iterable[Row], log: RowLog, *, text_column: str, label_colum
         if row.lines > 1:
             log.span(row.where, row.lines)
         text = text_value(row.values[0], row.where, log.file, text_column)
+        if separator is not None:
+            texts.append(text)
+            labels.append(_label_list(row.values[1], row.where, log, label_column, separator))
+            places.append(row.where)
+            continue
         label = _label_name(label_value(row.values[1], row.where, log.file, label_column), text, row.where, log)
         if not label:
             raise ValueError(f"{log.file}: {row.where} has an empty label (column {label_column!r})")
@@ -165,6 +175,17 @@ def _examples(rows: Iterable[Row], log: RowLog, *, text_column: str, label_colum
         labels.append(label)
         places.append(row.where)
     return texts, labels, places
+
+
+def _label_list(value: object, where: str, log: RowLog, column: str, separator: str) -> list[str]:
+    """The label names of a multi-label cell, without fastText's ``__label__`` prefix (counted)."""
+    from textcnn.classify.multilabel import split_labels
+
+    names = split_labels(value, where, log.file, column, separator)
+    prefixed = [name for name in names if name.startswith(LABEL_PREFIX)]
+    if prefixed:
+        log.change(f"{LABEL_PREFIX!r} prefix removed from the label", len(prefixed))
+    return sorted({name.removeprefix(LABEL_PREFIX) for name in names})
 
 
 def _drop_empty(texts: list[str], raw: list[str], places: list[str], log: RowLog) -> tuple[list, list, list]:
@@ -211,9 +232,12 @@ class FileOptions:
         skip_empty: Drop examples whose text is empty (counted as skipped) instead of keeping them.
         quote_max_lines: A quoted CSV/TSV field spanning more lines is taken for a quote that was never closed.
         quote_max_chars: ... and so is one spanning several lines and more characters.
+        multi_label: Each example has a set of labels: a JSON/Parquet list, or one cell with the labels separated by
+            ``label_separator`` (an empty list or cell: no label). Without it a list is an error naming the line.
+        label_separator: Separator of the labels in one cell (``multi_label`` only).
 
     Raises:
-        ValueError: An unknown encoding, a bad ``strip_html`` or quote limit.
+        ValueError: An unknown encoding, a bad ``strip_html`` or quote limit, an empty ``label_separator``.
     """
 
     text_column: str = "text"
@@ -225,8 +249,12 @@ class FileOptions:
     skip_empty: bool = False
     quote_max_lines: int = QUOTE_MAX_LINES
     quote_max_chars: int = QUOTE_MAX_CHARS
+    multi_label: bool = False
+    label_separator: str = LABEL_SEPARATOR
 
     def __post_init__(self) -> None:
+        if not self.label_separator:
+            raise ValueError("label_separator must not be empty")
         if self.encoding is not None:
             object.__setattr__(self, "encoding", check_encoding(self.encoding))
         check_strip_html(self.strip_html)
@@ -275,7 +303,10 @@ def read_labelled_file(
         raise ValueError(f"unknown format {fmt!r} for {path}; choose from {', '.join(LABELLED_FORMATS)}")
     rows, decoding = _labelled_rows(path, fmt, opts)
     log = RowLog(str(path), strict=opts.strict)
-    texts, raw, places = _examples(rows, log, text_column=opts.text_column, label_column=opts.label_column)
+    separator = opts.label_separator if opts.multi_label else None
+    texts, raw, places = _examples(
+        rows, log, text_column=opts.text_column, label_column=opts.label_column, separator=separator
+    )
     html = decide_strip_html(opts.strip_html, texts)
     if html["applied"]:
         texts, changed = strip_html_texts(texts)
@@ -284,12 +315,23 @@ def read_labelled_file(
         texts, raw, places = _drop_empty(texts, raw, places, log)
     if not texts:
         raise ValueError(f"{path}: no examples")
-    labels, label_names = _label_ids(path, raw, places, label_names)
     log.used = len(texts)
     info = {"file": str(path), "format": fmt, "examples": len(texts), **decoding, **log.as_dict()}
     info["empty_examples"] = sum(not t.strip() for t in texts)
     info["strip_html"] = html
+    if opts.multi_label:
+        return _multi_label_split(path, texts, raw, places, label_names, info)
+    labels, label_names = _label_ids(path, raw, places, label_names)
     return TextSplit(texts, labels), label_names, info
+
+
+def _multi_label_split(path: Path, texts: list, raw: list, places: list, label_names: list | None, info: dict):
+    """``(split, label_names, info)`` of a multi-label file (the examples without any label are counted)."""
+    from textcnn.classify.multilabel import MultiLabelSplit, label_set_ids
+
+    sets, label_names = label_set_ids(path, raw, places, label_names, _sort_key)
+    info["examples_without_labels"] = sum(not s for s in sets)
+    return MultiLabelSplit.from_sets(texts, sets, len(label_names)), label_names, info
 
 
 def load_text_file(
@@ -358,23 +400,28 @@ def load_files(
     strip_html: bool | str = FileOptions.strip_html,
     quote_max_lines: int = FileOptions.quote_max_lines,
     quote_max_chars: int = FileOptions.quote_max_chars,
+    multi_label: bool = FileOptions.multi_label,
+    label_separator: str = FileOptions.label_separator,
 ) -> DatasetSplits:
     """The ``file`` dataset: your own train (and optional dev/test) files, read as :class:`FileOptions` says (config:
-    ``data.options.strict``, ``data.options.strip_html`` ...).
+    ``data.options.strict``, ``data.options.strip_html`` ...; ``data.multi_label`` and ``data.label_separator``).
 
     Label ids come from the training file (sorted; it needs two or more classes); dev/test labels must occur in
     it. Without ``dev``, ``dev_fraction`` of train is held out (stratified, seeded). Empty examples are kept unless
-    ``skip_empty``. ``strip_html="auto"`` is decided on the training file and applied alike to dev and test. The
-    report has, per file, the rows read, used and skipped (and why) and the changes made
-    (:func:`textcnn.data.report.format_read_report` prints them).
+    ``skip_empty``. ``strip_html="auto"`` is decided on the training file and applied alike to dev and test. With
+    ``multi_label`` the splits hold label sets (:class:`~textcnn.classify.multilabel.MultiLabelSplit`; a held-out dev
+    is drawn at random, seeded, as label sets cannot be stratified). The report has, per file, the rows read, used
+    and skipped (and why) and the changes made (:func:`textcnn.data.report.format_read_report` prints them).
     """
     options = FileOptions(
         text_column=text_column, label_column=label_column, format=format, encoding=encoding, strict=strict,
         strip_html=strip_html, skip_empty=skip_empty, quote_max_lines=quote_max_lines, quote_max_chars=quote_max_chars,
+        multi_label=multi_label, label_separator=label_separator,
     )  # fmt: skip
     train_split, label_names, train_info = read_labelled_file(train, options)
     if len(label_names) < 2:
-        raise ValueError(f"{train}: every example has label {label_names[0]!r}; a classifier needs two or more")
+        what = f"label {label_names[0]!r}" if label_names else "no label"
+        raise ValueError(f"{train}: every example has {what}; a classifier needs two or more labels")
     html = train_info["strip_html"]
     follow = replace(options, strip_html=html["applied"])  # dev and test are treated as train was
     parts: dict[str, TextSplit | None] = {"train": train_split, "dev": None, "test": None}
@@ -384,9 +431,16 @@ def load_files(
             parts[split], _, files[split] = read_labelled_file(path, follow, label_names=label_names)
     report: dict = {"files": files, "strip_html": html}
     if dev is None:
-        parts["train"], parts["dev"], report["dev"] = holdout_dev(train_split, fraction=dev_fraction, seed=seed)
+        hold_out = holdout_dev
+        if multi_label:
+            from textcnn.classify.multilabel import holdout_dev_multilabel as hold_out
+        parts["train"], parts["dev"], report["dev"] = hold_out(train_split, fraction=dev_fraction, seed=seed)
     report["empty_examples"] = _empty_rule(files, skip_empty)
     name = Path(train).stem
+    if multi_label:
+        from textcnn.classify.multilabel import MultiLabelDatasetSplits
+
+        return MultiLabelDatasetSplits(name, label_names, parts["train"], parts["dev"], parts["test"], report)
     return DatasetSplits(name, label_names, parts["train"], parts["dev"], parts["test"], report)
 
 

@@ -3,6 +3,10 @@
 Like scikit-learn's ``fetch_20newsgroups``, ``remove`` strips ``"headers"``, ``"footers"`` and ``"quotes"`` (in
 that order) with scikit-learn's own functions; the default removes all three because headers give the newsgroup
 away. ``remove=()`` keeps the raw messages. Dev is ``dev_fraction`` of train (stratified, seeded).
+
+``20ng_hierarchy`` is derived from it for multi-label classification: the same texts and splits (dev included), each
+labelled with every prefix of its newsgroup's name (``comp.sys.mac.hardware`` -> ``comp``, ``comp.sys``,
+``comp.sys.mac``, ``comp.sys.mac.hardware``).
 """
 
 from __future__ import annotations
@@ -19,6 +23,29 @@ from textcnn.data.splits import DatasetSplits, TextSplit, holdout_dev
 
 NEWSGROUPS_DIR = "20newsgroups"
 REMOVABLE = ("headers", "footers", "quotes")
+#: The 20 newsgroups in label order (alphabetical).
+NEWSGROUPS = (
+    "alt.atheism",
+    "comp.graphics",
+    "comp.os.ms-windows.misc",
+    "comp.sys.ibm.pc.hardware",
+    "comp.sys.mac.hardware",
+    "comp.windows.x",
+    "misc.forsale",
+    "rec.autos",
+    "rec.motorcycles",
+    "rec.sport.baseball",
+    "rec.sport.hockey",
+    "sci.crypt",
+    "sci.electronics",
+    "sci.med",
+    "sci.space",
+    "soc.religion.christian",
+    "talk.politics.guns",
+    "talk.politics.mideast",
+    "talk.politics.misc",
+    "talk.religion.misc",
+)  # fmt: skip
 
 
 # Copy of scikit-learn's (BSD-3) newsgroup strip rules, used only if its private functions are not importable.
@@ -139,33 +166,66 @@ register_dataset(
     DatasetSpec(
         name="20ng",
         description="20 Newsgroups bydate, 20 topics (headers, footers, quotes removed by default)",
-        label_names=(
-            "alt.atheism",
-            "comp.graphics",
-            "comp.os.ms-windows.misc",
-            "comp.sys.ibm.pc.hardware",
-            "comp.sys.mac.hardware",
-            "comp.windows.x",
-            "misc.forsale",
-            "rec.autos",
-            "rec.motorcycles",
-            "rec.sport.baseball",
-            "rec.sport.hockey",
-            "sci.crypt",
-            "sci.electronics",
-            "sci.med",
-            "sci.space",
-            "soc.religion.christian",
-            "talk.politics.guns",
-            "talk.politics.mideast",
-            "talk.politics.misc",
-            "talk.religion.misc",
-        ),  # fmt: skip
+        label_names=NEWSGROUPS,
         num_folds=0,
         splits=("train", "test"),
         citation="Lang, K. (1995). NewsWeeder: Learning to Filter Netnews. ICML 1995.",
         loader=load_20ng,
         split_sizes={"train": 11314, "test": 7532},
         files=(f"{NEWSGROUPS_DIR}/20news-bydate-train.jsonl.gz", f"{NEWSGROUPS_DIR}/20news-bydate-test.jsonl.gz"),
+    )
+)
+
+
+def hierarchy_labels(newsgroup: str) -> list[str]:
+    """Every prefix of a newsgroup's dotted name, shortest first (``rec.autos`` -> ``["rec", "rec.autos"]``)."""
+    parts = newsgroup.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+
+#: Labels of ``20ng_hierarchy``: every prefix of every newsgroup name, sorted.
+HIERARCHY_LABELS = tuple(sorted({label for group in NEWSGROUPS for label in hierarchy_labels(group)}))
+
+
+def load_20ng_hierarchy(
+    data_dir: Path,
+    *,
+    fold: int = 0,
+    seed: int = 0,
+    dev_fraction: float = 0.1,
+    remove: str | Sequence[str] | None = REMOVABLE,
+) -> DatasetSplits:
+    """20 Newsgroups as a multi-label dataset: :func:`load_20ng`'s texts and splits, each message labelled with the
+    prefixes of its newsgroup (:func:`hierarchy_labels`; label ids in the order of :data:`HIERARCHY_LABELS`).
+
+    Args: as :func:`load_20ng`.
+    """
+    from textcnn.classify.multilabel import MultiLabelDatasetSplits, MultiLabelSplit
+
+    flat = load_20ng(data_dir, fold=fold, seed=seed, dev_fraction=dev_fraction, remove=remove)
+    index = {label: i for i, label in enumerate(HIERARCHY_LABELS)}
+    sets = [[index[label] for label in hierarchy_labels(group)] for group in flat.label_names]
+    parts = {
+        name: MultiLabelSplit.from_sets(split.texts, [sets[y] for y in split.labels], len(HIERARCHY_LABELS))
+        for name, split in flat.items()
+    }
+    report = {**flat.report, "derived": "from 20ng: labels are the prefixes of each message's newsgroup name"}
+    labels = list(HIERARCHY_LABELS)
+    return MultiLabelDatasetSplits("20ng_hierarchy", labels, parts["train"], parts.get("dev"), parts["test"], report)
+
+
+register_dataset(
+    DatasetSpec(
+        name="20ng_hierarchy",
+        description="multi-label, derived from 20ng: each message labelled with its newsgroup's name prefixes "
+        "(comp, comp.sys, comp.sys.mac, comp.sys.mac.hardware)",
+        label_names=HIERARCHY_LABELS,
+        num_folds=0,
+        splits=("train", "test"),
+        citation="Lang, K. (1995). NewsWeeder: Learning to Filter Netnews. ICML 1995.",
+        loader=load_20ng_hierarchy,
+        split_sizes={"train": 11314, "test": 7532},
+        files=(f"{NEWSGROUPS_DIR}/20news-bydate-train.jsonl.gz", f"{NEWSGROUPS_DIR}/20news-bydate-test.jsonl.gz"),
+        multi_label=True,
     )
 )

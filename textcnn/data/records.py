@@ -341,8 +341,8 @@ def label_value(value: object, where: str, name: str, column: str) -> str:
     so the label of a JSON or Parquet file matches that of a CSV file); a missing value gives ``""``.
 
     Raises:
-        ValueError: A list (multi-label is not supported yet), a float, a boolean or an object, naming the file, the
-            place and the type.
+        ValueError: A list (multi-label files are read with ``multi_label=True``), a float, a boolean or an
+            object, naming the file, the place and the type.
     """
     if value is None:
         return ""
@@ -352,5 +352,8 @@ def label_value(value: object, where: str, name: str, column: str) -> str:
         return str(value)
     found = f"{name}: {where}: label {column!r} is {_json_type(value)} ({value!r:.60})"
     if isinstance(value, list):
-        raise ValueError(f"{found}; multi-label is not supported yet: give one label per row")
+        raise ValueError(
+            f"{found}; multi-label is not supported yet in a single-label run: set data.multi_label=true (train "
+            "--multi-label) to read lists of labels, or give one label per row"
+        )
     raise ValueError(f"{found}; labels must be strings or integers")

@@ -37,6 +37,8 @@ class DatasetSpec:
         split_sizes: Examples per source split as documented in the data's PROVENANCE (checked by the tests).
         files: Files the loader reads, relative to the data directory.
         needs_data_dir: False for loaders that read only paths given as options (``file``, ``hub``).
+        multi_label: Each example has a set of labels (the loader returns
+            :class:`~textcnn.classify.multilabel.MultiLabelDatasetSplits`).
     """
 
     name: str
@@ -49,6 +51,7 @@ class DatasetSpec:
     split_sizes: Mapping[str, int] = field(default_factory=dict)
     files: tuple[str, ...] = ()
     needs_data_dir: bool = True
+    multi_label: bool = False
 
     @property
     def options(self) -> dict[str, object]:

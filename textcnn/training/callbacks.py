@@ -185,7 +185,7 @@ class EpochLine:
             f"train acc {record['train_accuracy']:.4f}",
         ]
         if "dev_accuracy" in record:
-            metric = trainer.config.metric
+            metric = record.get("dev_selection_metric", trainer.config.metric)  # multi-label runs record theirs
             parts.append(
                 f"dev {metric} {record[f'dev_{metric}']:.4f} (best {state.best_metric:.4f} @ {state.best_epoch})"
             )

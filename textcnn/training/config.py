@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -23,7 +23,11 @@ class TrainConfig:
         grad_clip: Clip the global gradient norm to this value; ``None`` disables.
         early_stopping: Stop after this many epochs without a better dev metric (the best model is kept);
             ``None`` trains all epochs (the best epoch on dev is still kept when a dev split exists).
-        metric: Dev metric that selects the best epoch: ``accuracy`` or ``macro_f1`` (for imbalanced data).
+        metric: Dev metric that selects the best epoch: ``accuracy`` or ``macro_f1`` (for imbalanced data). A
+            multi-label run selects on micro-F1 for ``accuracy`` (subset accuracy is too coarse), on macro-F1 for
+            ``macro_f1``.
+        threshold: Multi-label runs: ``per_label`` (each label's threshold maximises its F1 on dev), ``global`` (one
+            threshold maximises micro-F1 on dev) or a fixed number in (0, 1); without dev every threshold is 0.5.
         class_weight: Weights of the classes in the loss: ``None`` (all 1), ``balanced`` (``n / (classes * n_c)``
             from the training split, as scikit-learn's) or ``{label: weight}`` (labels not named get 1).
         aux_weight: Weight of auxiliary classifier losses (GoogLeNet: 0.3).
@@ -34,6 +38,11 @@ class TrainConfig:
         num_threads: CPU threads for torch while training (``None``: half the usable cores, 1 to 4; see
             :func:`textcnn.training.device.auto_num_threads`).
         progress: Show progress bars.
+        log: Experiment trackers that record the run: ``tensorboard`` (``OUT/tensorboard``) and/or ``mlflow``
+            (``$MLFLOW_TRACKING_URI``, else ``OUT/mlruns``); see :mod:`textcnn.training.trackers`.
+        hybrid: Also fit a linear model on the training split and save a CNN + linear hybrid whose probabilities
+            mix as ``w * p_cnn + (1 - w) * p_linear``, ``w`` chosen on dev: ``nbsvm``, ``tfidf_lr`` or ``None`` (the
+            CNN alone); see :mod:`textcnn.classify.hybrid`.
     """
 
     epochs: int = 25
@@ -50,6 +59,7 @@ class TrainConfig:
     early_stopping: int | None = None
     metric: str = "accuracy"
     class_weight: str | dict | None = None
+    threshold: str | float = "per_label"
     aux_weight: float = 0.3
     seed: int = 0
     device: str = "auto"
@@ -57,6 +67,8 @@ class TrainConfig:
     compile: bool = False
     num_threads: int | None = None
     progress: bool = True
+    log: list[str] = field(default_factory=list)
+    hybrid: str | None = None
 
     def __post_init__(self) -> None:
         self.validate()
@@ -75,6 +87,9 @@ class TrainConfig:
             raise ValueError(f"train.scheduler must be none, cosine or step, got {self.scheduler!r}")
         if self.metric not in ("accuracy", "macro_f1"):
             raise ValueError(f"train.metric must be accuracy or macro_f1, got {self.metric!r}")
+        from textcnn.classify.multilabel import check_threshold_rule
+
+        check_threshold_rule(self.threshold)
         if isinstance(self.class_weight, str) and self.class_weight != "balanced":
             raise ValueError(
                 f"train.class_weight must be balanced, a mapping label -> weight or null, got {self.class_weight!r}"
@@ -89,3 +104,13 @@ class TrainConfig:
             raise ValueError(f"train.early_stopping must be >= 1 or null, got {self.early_stopping}")
         if self.num_threads is not None and self.num_threads < 1:
             raise ValueError(f"train.num_threads must be >= 1 or null, got {self.num_threads}")
+        from textcnn.training.trackers import TRACKERS
+
+        for name in self.log:
+            if name not in TRACKERS:
+                raise ValueError(f"train.log: unknown tracker {name!r}; expected {' or '.join(TRACKERS)}")
+        if self.hybrid is not None:
+            from textcnn.classify.hybrid import LINEAR_KINDS
+
+            if self.hybrid not in LINEAR_KINDS:
+                raise ValueError(f"train.hybrid must be {', '.join(LINEAR_KINDS)} or null, got {self.hybrid!r}")

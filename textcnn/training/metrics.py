@@ -55,7 +55,12 @@ def classification_metrics(y_true: Sequence[int], y_pred: Sequence[int], label_n
 
 
 def format_metrics(metrics: dict, title: str = "") -> str:
-    """Render metrics as a plain-text table (what ``textcnn evaluate`` prints)."""
+    """Render metrics as a plain-text table (what ``textcnn evaluate`` prints); multi-label metrics as
+    :func:`textcnn.classify.multilabel.format_multilabel_metrics` does."""
+    if metrics.get("multi_label"):
+        from textcnn.classify.multilabel import format_multilabel_metrics
+
+        return format_multilabel_metrics(metrics, title)
     lines = [title] if title else []
     lines.append(f"examples  {metrics['n']}")
     lines.append(f"accuracy  {metrics['accuracy']:.4f}")

@@ -87,15 +87,28 @@ def classification_loss(
     output, labels: torch.Tensor, aux_weight: float = 0.3, class_weights: torch.Tensor | None = None
 ) -> torch.Tensor:
     """Cross-entropy of the main logits plus ``aux_weight`` times that of each auxiliary output; ``class_weights``
-    ``(C,)`` weight each example by its class (the weighted mean, as ``F.cross_entropy`` computes it)."""
+    ``(C,)`` weight each example by its class (the weighted mean, as ``F.cross_entropy`` computes it). Multi-hot
+    ``(B, C)`` labels (multi-label) take binary cross-entropy on the logits instead (one sigmoid per label; class
+    weights do not apply)."""
     if isinstance(output, tuple):
         main, *aux = output
-        loss = F.cross_entropy(main.float(), labels, weight=class_weights)
+        loss = _loss(main, labels, class_weights)
         for extra in aux:
             if extra is not None:
-                loss = loss + aux_weight * F.cross_entropy(extra.float(), labels, weight=class_weights)
+                loss = loss + aux_weight * _loss(extra, labels, class_weights)
         return loss
-    return F.cross_entropy(output.float(), labels, weight=class_weights)
+    return _loss(output, labels, class_weights)
+
+
+def _loss(logits: torch.Tensor, labels: torch.Tensor, class_weights: torch.Tensor | None) -> torch.Tensor:
+    if is_multi_hot(labels):
+        return F.binary_cross_entropy_with_logits(logits.float(), labels.float())  # (B, C) targets
+    return F.cross_entropy(logits.float(), labels, weight=class_weights)
+
+
+def is_multi_hot(labels: torch.Tensor) -> bool:
+    """Whether a batch's labels are multi-hot rows ``(B, C)`` (multi-label) rather than class ids ``(B,)``."""
+    return labels.dim() == 2
 
 
 def _main_logits(output) -> torch.Tensor:
@@ -135,10 +148,15 @@ def predict_logits(
 def evaluate_model(
     model: nn.Module, loader: Iterable, label_names: Sequence[str], device: torch.device | str = "cpu", amp: bool = True
 ) -> dict:
-    """Metrics (see :func:`classification_metrics`) of ``model`` on a labelled loader."""
+    """Metrics (see :func:`classification_metrics`) of ``model`` on a labelled loader; for multi-hot labels those of
+    :func:`textcnn.classify.multilabel.multilabel_metrics` with every threshold at 0.5."""
     logits, labels = predict_logits(model, loader, device, amp)
     if labels is None:
         raise ValueError("evaluation needs labels, but the loader yields none")
+    if is_multi_hot(labels):
+        from textcnn.classify.multilabel import DEFAULT_THRESHOLD, multilabel_metrics
+
+        return multilabel_metrics(labels.numpy(), torch.sigmoid(logits).numpy(), label_names, DEFAULT_THRESHOLD)
     return classification_metrics(labels.tolist(), logits.argmax(dim=1).tolist(), label_names)
 
 
@@ -272,7 +290,13 @@ class Trainer:
         """Add the dev metrics to the epoch's record and keep the weights when the metric improved."""
         state = self.state
         record.update(dev_accuracy=dev["accuracy"], dev_macro_f1=dev["macro_f1"])
-        metric = dev[self.config.metric]
+        key = self.config.metric
+        if dev.get("multi_label"):
+            from textcnn.classify.multilabel import selection_metric
+
+            key = selection_metric(key)
+            record.update(dev_micro_f1=dev["micro_f1"], dev_selection_metric=key)
+        metric = dev[key]
         if metric > state.best_metric:
             state.best_metric, state.best_epoch, state.bad_epochs = metric, state.epoch + 1, 0
             state.best_state = {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}
@@ -333,7 +357,10 @@ class Trainer:
         self.optimizer.step()
         apply_constraints(self.model)
         n = labels.shape[0]
-        return loss.detach() * n, (_main_logits(output).argmax(dim=1) == labels).sum(), n
+        logits = _main_logits(output)
+        if is_multi_hot(labels):  # an example is right when every label is (subset accuracy at threshold 0.5)
+            return loss.detach() * n, ((logits > 0) == labels.bool()).all(dim=1).sum(), n
+        return loss.detach() * n, (logits.argmax(dim=1) == labels).sum(), n
 
     def evaluate(self, loader: Iterable, label_names: Sequence[str] | None = None) -> dict:
         """Metrics of the current model on a labelled loader."""
