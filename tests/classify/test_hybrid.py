@@ -152,3 +152,16 @@ def test_save_load_gives_identical_probabilities(tiny_model_dir, tmp_path):
     (out / md.META_FILE).write_text(json.dumps(meta))
     with pytest.raises(ValueError, match=r"textcnn\.json: hybrid\.weight must be a number in \[0, 1\]"):
         load(out)
+
+
+def test_a_hybrid_is_not_exported_or_quantised_as_its_cnn_alone(tiny_model_dir, tmp_path):
+    from textcnn.classify.export import export_onnx
+    from textcnn.classify.quantize import quantize_model_dir
+
+    cnn = TextClassifier.from_pretrained(tiny_model_dir)
+    out = fit_hybrid(cnn, "nbsvm", _splits(cnn, flip_train=False, flip_dev=False)).save_pretrained(tmp_path / "h")
+    with pytest.raises(ValueError, match="hybrid"):
+        export_onnx(out, tmp_path / "h.onnx")
+    with pytest.raises(ValueError, match="hybrid"):
+        quantize_model_dir(out, tmp_path / "q", "int8")
+    assert not (tmp_path / "h.onnx").exists() and not (tmp_path / "q").exists()

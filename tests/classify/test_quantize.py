@@ -102,3 +102,22 @@ def test_int8_without_a_graph_or_with_calibration_for_half_is_a_clear_error(tiny
     args = ["quantize", str(tiny_model_dir), "-o", str(tmp_path / "h"), "--calibration", str(calib)]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2 and "--calibration is for --dtype int8" in result.output
+
+
+def test_an_int8_directory_predicts_through_the_cli_with_its_graph_and_explains_with_torch(tiny_model_dir, tmp_path):
+    out = tmp_path / "int8"
+    assert CliRunner().invoke(cli, ["quantize", str(tiny_model_dir), "-o", str(out), "--dtype", "int8"]).exit_code == 0
+    texts = tmp_path / "in.txt"
+    texts.write_text("great fun\nboring and dull\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["predict", str(out), str(texts), "--format", "jsonl", "--all-probs"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    rows = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    graph = textcnn.load(out).predict_proba(["great fun", "boring and dull"])  # the int8 graph
+    assert len(rows) == 2
+    for row, probs in zip(rows, graph, strict=True):
+        got = [row["probabilities"][str(label)] for label in textcnn.load(out).labels]
+        assert got == pytest.approx(probs.tolist(), abs=1e-6)
+    explained = CliRunner().invoke(cli, ["explain", str(out), "great fun"])
+    assert explained.exit_code == 0, explained.output

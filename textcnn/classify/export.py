@@ -110,6 +110,13 @@ def _export_inputs(model_dir_or_classifier: str | Path | TextClassifier) -> tupl
 
 
 def _as_classifier(model_dir_or_classifier: str | Path | TextClassifier) -> TextClassifier:
+    from textcnn.classify.hybrid import hybrid_meta
+
+    if not isinstance(model_dir_or_classifier, TextClassifier) and hybrid_meta(model_dir_or_classifier) is not None:
+        raise ValueError(
+            f"{model_dir_or_classifier} is a CNN + linear hybrid: exporting or quantising it would keep the CNN alone "
+            "and change its predictions; export the CNN run it was made from instead"
+        )
     if isinstance(model_dir_or_classifier, TextClassifier):
         if isinstance(model_dir_or_classifier, OnnxTextClassifier):
             raise ValueError("this classifier runs an ONNX graph already; export the model directory instead")
@@ -268,6 +275,9 @@ def load_onnx(path: str | Path, num_threads: int | None = None, *, int8: bool = 
         device="cpu",
         num_threads=num_threads,
         thresholds=source.thresholds,  # a multi-label model's sigmoids and thresholds
+        truncate=source.truncate,  # long texts are read as the model was trained to read them
+        windows=source.windows,
+        window_stride=source.window_stride,
     )
 
 

@@ -174,7 +174,7 @@ def predict_files(
         output = None  # write through our own standard output, not a second handle on the same file
     # Open the output before loading the model or reading any input: an unwritable place fails at once.
     with _Output(Path(output) if output is not None else None, stdout or sys.stdout) as out:
-        clf = classifier or load_text_classifier(model_dir, device=device, windows=windows)  # a hybrid too
+        clf = classifier or _load(model_dir, device, windows)
         if classifier is not None and windows is not None:  # the caller's classifier is left as it was
             clf = copy.copy(classifier)
             clf.windows = windows
@@ -205,6 +205,22 @@ def _predict_multilabel(
     rows = prediction_rows(proba, clf.labels, clf.thresholds, all_probs)
     separator = trained_separator(clf.config)
     write_predictions(_with_progress(rows, progress, out), out, fmt, clf.labels, all_probs, separator)
+
+
+def _load(model_dir: str | Path, device: str, windows: str | None) -> TextClassifier:
+    """The classifier ``textcnn.load`` gives (an int8 directory's int8 graph on CPU, a hybrid ...), with ``windows``
+    (when given) overriding the saved long-document pooling."""
+    from textcnn.classify.quantize import has_int8_graph
+
+    if device == "cpu" and has_int8_graph(model_dir):
+        from textcnn.classify.export import load_onnx
+
+        clf = load_onnx(model_dir, int8=True)
+        if windows is not None:
+            clf.windows = windows
+            clf.check_long_documents()
+        return clf
+    return load_text_classifier(model_dir, device=device, windows=windows)  # a hybrid too
 
 
 def trained_text_column(clf: TextClassifier) -> str | None:

@@ -64,6 +64,7 @@ def quantize_model_dir(
             ``overwrite``), or no calibration texts.
     """
     from textcnn.classify.classifier import load
+    from textcnn.classify.hybrid import hybrid_meta
 
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
@@ -72,6 +73,8 @@ def quantize_model_dir(
         raise ValueError(f"the output folder must differ from the model directory {src}")
     if not overwrite:
         md.check_free(out)
+    if hybrid_meta(src) is not None:
+        raise ValueError(f"{src} is a CNN + linear hybrid; quantise the CNN run it was made from instead")
     clf = load(src, backend="torch")
     extra: dict = {"weights_dtype": dtype}
     with tempfile.TemporaryDirectory(prefix="textcnn-int8-") as tmp:

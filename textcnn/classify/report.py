@@ -244,7 +244,7 @@ def build_report(
         if value < 0:
             raise ValueError(f"{name} must be >= 0, got {value}")
     model_dir = Path(model_dir)
-    classifier = load(model_dir)
+    classifier = load(model_dir, backend="torch")  # explanations read the PyTorch model, even of an int8 directory
     if getattr(classifier, "task", "text") != "text":
         raise ValueError(f"{model_dir} holds an image model; the report covers text models")
     if getattr(classifier, "multi_label", False):
