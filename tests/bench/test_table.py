@@ -11,6 +11,7 @@ from textcnn.bench.table import (
     accuracy_table,
     collect,
     kim_gap_table,
+    paired_table,
     render_report,
     row_label,
     time_table,
@@ -151,3 +152,19 @@ def test_kim_gap_table_gives_gap_and_gain_over_rand():
     with pytest.raises(AssertionError):
         _row(table, "NBSVM")
     assert kim_gap_table([rec("mr", 0.9, method="nbsvm")]) == "No CNN runs yet.\n"
+
+
+def test_paired_table_subtracts_the_baseline_run_on_the_same_fold():
+    records = [
+        rec("mr", 0.80, fold=0, mode="non-static"),
+        rec("mr", 0.70, fold=1, mode="non-static"),
+        rec("mr", 0.72, fold=1, seed=1, mode="non-static"),  # a second seed pairs with the same baseline run
+        rec("mr", 0.78, fold=0, method="nbsvm"),
+        rec("mr", 0.69, fold=1, method="nbsvm"),
+        rec("mr", 0.90, fold=5, mode="non-static"),  # no baseline on fold 5: left out, not paired with another fold
+    ]
+    row = _row(paired_table(records), "CNN-non-static, glove-6b-50d − NBSVM")
+    # differences +2, +1, +3 points: mean 2.00, std 1.00, smallest +1.00
+    assert row[0] == "+2.00 ± 1.00 (n=3, min +1.00)"
+    assert row[1] == MISSING  # SST-1: no runs
+    assert paired_table([rec("mr", 0.8)]).startswith("No CNN and baseline runs")

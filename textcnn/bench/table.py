@@ -271,6 +271,51 @@ def kim_gap_table(records: Iterable[dict], columns=KIM_COLUMNS) -> str:
     return markdown_table(["ours − Kim / gain over rand (Kim's gain)", *(title for _, title in columns)], body)
 
 
+def paired_table(records: Iterable[dict], columns=KIM_COLUMNS) -> str:
+    """Each CNN row minus each baseline on the same test splits, in points: the mean ± std of the per-run
+    differences (a CNN run is paired with the baseline's run on its fold; the baselines are deterministic, so one
+    baseline run serves every seed), ``n`` pairs, and the smallest difference. A difference larger than its std is
+    the target of issue #13; the pairing removes the fold-to-fold spread both methods share."""
+    wanted = {c for c, _ in columns}
+    baseline: dict[tuple[str, str, int], float] = {}
+    cnn: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    order: dict[str, tuple] = {}
+    for rec in records:
+        if rec.get("dataset") not in wanted or not isinstance(rec.get("accuracy"), int | float):
+            continue
+        label = row_label(rec)
+        if rec.get("method") == "cnn":
+            cnn[(label, rec["dataset"])].append(rec)
+            order.setdefault(label, _row_order(rec))
+        else:
+            baseline.setdefault((label, rec["dataset"], int(rec.get("fold", 0))), float(rec["accuracy"]))
+            order.setdefault(label, _row_order(rec))
+    baselines = sorted({b for b, _, _ in baseline}, key=order.__getitem__)
+    body = []
+    for row in sorted({label for label, _ in cnn}, key=order.__getitem__):
+        for base in baselines:
+            out = [f"{row} − {base}"]
+            for dataset, _ in columns:
+                diffs = [
+                    100.0 * (float(r["accuracy"]) - baseline[(base, dataset, int(r.get("fold", 0)))])
+                    for r in cnn.get((row, dataset), [])
+                    if (base, dataset, int(r.get("fold", 0))) in baseline
+                ]
+                out.append(_paired_cell(diffs))
+            body.append(out)
+    if not body:
+        return "No CNN and baseline runs on the same splits yet.\n"
+    return markdown_table(["paired difference (points)", *(title for _, title in columns)], body)
+
+
+def _paired_cell(diffs: list[float]) -> str:
+    if not diffs:
+        return MISSING
+    if len(diffs) == 1:
+        return f"{diffs[0]:+.2f} (n=1)"
+    return f"{statistics.fmean(diffs):+.2f} ± {statistics.stdev(diffs):.2f} (n={len(diffs)}, min {min(diffs):+.2f})"
+
+
 def render_report(records: list[dict]) -> str:
     """All tables of a results file as one markdown document."""
     commits = sorted({str(r.get("commit", "unknown")) for r in records})
@@ -279,6 +324,8 @@ def render_report(records: list[dict]) -> str:
         "seeds, n = runs; 'partial' = fewer test folds than the protocol; – = not run.\n",
         "### Kim (2014) datasets\n",
         accuracy_table(records, KIM_COLUMNS),
+        "\n### CNN rows against the baselines, paired on the same test splits (points)\n",
+        paired_table(records, KIM_COLUMNS),
         "\n### Against Kim: the gap, and what the vectors add over rand (points)\n",
         kim_gap_table(records, KIM_COLUMNS),
         "\n### Long documents\n",
