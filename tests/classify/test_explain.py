@@ -96,6 +96,14 @@ def test_spans_are_clipped_ngrams_of_the_truncated_text(kim):
         assert 0 <= span.start < span.end <= 12 and span.end - span.start <= 5
         assert span.tokens == explanation.tokens[span.start : span.end]
     assert sum(span.filters for span in explanation.spans) <= 18
+    kim.truncate = "head_tail"  # a head+tail model is explained on the first 6 and the last 6 tokens it reads
+    try:
+        ids = kim.encode([TEXTS[-1]])[0]
+        head_tail = kim.explain(TEXTS[-1])
+        assert head_tail.tokens == tuple(kim.tokenizer.tokens()[i] for i in [*ids[:6], *ids[-6:]])
+        assert sum(head_tail.spans[0].contributions) != 0 and head_tail.label == kim.predict([TEXTS[-1]])[0]
+    finally:
+        kim.truncate = "head"
     unknown = kim.explain("qwerty zxcvb the plot")
     assert unknown.tokens[:2] == ("<unk>", "<unk>")
 

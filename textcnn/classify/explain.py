@@ -252,11 +252,17 @@ def _top(spans: list[Span], class_index: int, top_k: int) -> tuple[tuple[Span, .
 
 
 def _padded(classifier: TextClassifier, ids: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Token ids and mask as prediction pads them (``max_len`` truncation, at least ``min_len`` wide)."""
+    """Token ids and mask as prediction pads them (``max_len`` truncation as the model's ``truncate`` says, at least
+    ``min_len`` wide). A text longer than ``max_len`` is explained on what truncation keeps, also where prediction
+    pools windows over all of it (the explanation says ``truncated``)."""
     from textcnn.data.batching import pad_batch
 
     batch, mask, _ = pad_batch(
-        ids, pad_id=classifier.tokenizer.pad_id, min_len=classifier.min_len, max_len=classifier.max_len
+        ids,
+        pad_id=classifier.tokenizer.pad_id,
+        min_len=classifier.min_len,
+        max_len=classifier.max_len,
+        truncate=classifier.truncate,
     )
     return batch.to(classifier.device), mask.to(classifier.device)
 

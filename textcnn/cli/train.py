@@ -41,7 +41,8 @@ def default_of(key: str):
 @click.option(
     "--vectors",
     default=None,
-    help="Pretrained vectors: glove-6b-50d, or a path to word2vec/GloVe/fastText vectors. Sets embeddings.vectors.",
+    help="Pretrained vectors: glove-6b-50d, model2vec:DIR (a model2vec model, e.g. from `textcnn embeddings "
+    "distill`), or a path to word2vec/GloVe/fastText vectors. Sets embeddings.vectors.",
 )
 @click.option("--fold", type=int, default=None, help="Test fold of a cross-validation dataset (0-9). Sets data.fold.")
 @click.option(
