@@ -46,6 +46,19 @@ def test_predict_one_text_matches_the_library(client, clf):
     assert top[0]["probability"] == pytest.approx(body["prediction"]["probability"])
 
 
+def test_a_multi_label_model_answers_its_label_sets(clf):
+    # the tiny model's head read as two sigmoids with thresholds: texts can get both labels, one, or none
+    multi = TextClassifier(clf.model, clf.tokenizer, clf.labels, thresholds=[0.3, 0.6])
+    texts = [*TEXTS, "", "great fun boring"]
+    with TestClient(create_app(multi, ServeOptions(max_wait_ms=1))) as client:
+        answer = client.post("/predict", json={"texts": texts})
+    assert answer.status_code == 200, answer.text
+    rows = answer.json()["predictions"]
+    assert [row["labels"] for row in rows] == multi.predict(texts)
+    assert all("label" not in row for row in rows)  # no single argmax label for a multi-label model
+    np.testing.assert_allclose([row["probabilities"] for row in rows], multi.predict_proba(texts), atol=1e-6)
+
+
 def test_predict_many_texts_in_order(client, clf):
     body = client.post("/predict", json={"texts": TEXTS}).json()
     assert [p["label"] for p in body["predictions"]] == clf.predict(TEXTS)

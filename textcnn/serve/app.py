@@ -142,9 +142,19 @@ def _replay(body: bytes, receive: Any) -> Any:
     return replay
 
 
-def prediction(labels: Sequence, proba: np.ndarray, top_k: int) -> dict:
-    """One text's answer: its label and probability, the ``top_k`` most probable labels, every probability."""
+def prediction(labels: Sequence, proba: np.ndarray, top_k: int, thresholds: Sequence[float] | None = None) -> dict:
+    """One text's answer: its label and probability, the ``top_k`` most probable labels, every probability. A
+    multi-label model (``thresholds`` given) answers every label at or above its threshold instead of one label."""
     order = np.argsort(-proba, kind="stable")[: min(top_k, len(labels))]
+    if thresholds is not None:
+        from textcnn.classify.multilabel import predicted_label_sets
+
+        chosen = predicted_label_sets(proba[None, :], labels, thresholds)[0]
+        return {
+            "labels": chosen,
+            "top_k": [{"label": labels[int(i)], "probability": float(proba[i])} for i in order],
+            "probabilities": [float(p) for p in proba],
+        }
     return {
         "label": labels[int(order[0])],
         "probability": float(proba[order[0]]),
@@ -226,6 +236,7 @@ def create_app(classifier: TextClassifier, options: ServeOptions | None = None, 
     app.add_middleware(BodyLimit, max_bytes=options.max_body_bytes)
     _add_error_handlers(app)
     labels = list(classifier.labels)
+    thresholds = getattr(classifier, "thresholds", None)  # a multi-label model's; a hybrid has none
     info = metadata(classifier, options, meta)
 
     @app.post("/predict")
@@ -235,7 +246,7 @@ def create_app(classifier: TextClassifier, options: ServeOptions | None = None, 
         if len(texts) > options.max_texts:
             raise HTTPException(413, f"{len(texts)} texts in one request; at most {options.max_texts} (--max-texts)")
         proba = await _submit(batcher, texts)
-        rows = [prediction(labels, row, request.top_k) for row in proba]
+        rows = [prediction(labels, row, request.top_k, thresholds) for row in proba]
         if request.texts is None:
             return {"labels": labels, "prediction": rows[0]}
         return {"labels": labels, "predictions": rows}
