@@ -176,6 +176,11 @@ class ModelConfig:
             raise ValueError(f"{prefix}name: {exc}") from None
         if entry.task != "text":
             raise ValueError(f"{prefix}name: {name!r} is an {entry.task} model; choose a text model")
+        if getattr(entry.builder, "needs_features", False):  # it would train on all-zero features
+            raise ValueError(
+                f"{prefix}name: {name!r} reads encoder features, which `textcnn train` does not compute yet; "
+                "train it from Python (scripts/contextual_demo.py)"
+            )
         valid = sorted(set(entry.arguments()) - set(DATA_ARGUMENTS))
         hints = entry.type_hints()
         for key in args:
