@@ -11,6 +11,7 @@ from torch import nn
 from textcnn.layers import ClassifierHead, ConvNormAct, LayerSpec, masked_max_over_time
 from textcnn.layers.embedding import copy_pretrained_, zero_rows_
 from textcnn.models._registry import register_model
+from textcnn.models.kim_cnn import conv_windows
 
 WORD_MODES = ("rand", "static", "non-static")
 
@@ -142,20 +143,11 @@ class ContextualKimCNN(nn.Module):
         x = features
         if self.use_words:
             x = torch.cat([self.embedding(input_ids), features.to(self.embedding.weight.dtype)], dim=2)  # (B, T, E+H)
-        starts_valid = None
         if mask is not None:
             x = x * mask.unsqueeze(2).to(x.dtype)  # (B, T, C): padded positions read as the convolution's zero padding
-            # Window j of a width-w filter covers tokens j-w+1 .. j; it takes part in the max iff it starts before the
-            # text's end, i.e. it overlaps a real token (as in KimCNN.window_features).
-            widest = max(self.filter_widths)
-            starts = torch.arange(1 - widest, length, device=x.device)  # (T + widest - 1,)
-            starts_valid = starts.unsqueeze(0) < mask.sum(dim=1, keepdim=True)  # (B, T + widest - 1)
         x = x.transpose(1, 2)  # (B, C, T)
-        pooled = []
-        for conv in self.convs:
-            feats = conv(x)  # (B, maps, T + width - 1)
-            windows = None if starts_valid is None else starts_valid[:, starts_valid.shape[1] - feats.shape[2] :]
-            pooled.append(masked_max_over_time(feats, windows))  # (B, maps)
+        windows = conv_windows(self.convs, self.filter_widths, x, mask)  # Kim's convolutions and window masks
+        pooled = [masked_max_over_time(feats, valid) for feats, valid in windows]  # (B, maps) each
         return self.head(torch.cat(pooled, dim=1))  # (B, num_classes)
 
 

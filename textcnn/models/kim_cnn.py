@@ -139,21 +139,7 @@ class KimCNN(nn.Module):
         if self.mode == "multichannel":
             x = torch.cat([x, self.embedding_static(input_ids)], dim=2)  # (B, T, 2E)
         x = x.transpose(1, 2)  # (B, E', T)
-        starts_valid = None
-        # The text collate leaves out a mask with nothing padded (textcnn.data.batching.text_inputs), so a mask given
-        # here is applied as it is, without reading it (on a GPU that read would wait for the device).
-        if mask is not None:
-            # Window j of a width-w filter covers tokens j-w+1 .. j; it takes part in the max iff it starts before
-            # the text's end (start < length), i.e. it overlaps a real token. One mask serves every width.
-            widest = max(self.filter_widths)
-            starts = torch.arange(1 - widest, x.shape[2], device=x.device)  # (T + widest - 1,)
-            starts_valid = starts.unsqueeze(0) < mask.sum(dim=1, keepdim=True)  # (B, T + widest - 1)
-        out = []
-        for conv in self.convs:
-            feats = conv(x)  # (B, maps, T + width - 1)
-            window_mask = None if starts_valid is None else starts_valid[:, starts_valid.shape[1] - feats.shape[2] :]
-            out.append((feats, window_mask))
-        return out
+        return conv_windows(self.convs, self.filter_widths, x, mask)
 
     def forward(self, input_ids: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """Class logits.
@@ -168,6 +154,33 @@ class KimCNN(nn.Module):
         pooled = [masked_max_over_time(f, w) for f, w in self.window_features(input_ids, mask)]  # (B, maps) each
         features = torch.cat(pooled, dim=1)  # (B, maps * len(widths))
         return self.head(features)  # (B, num_classes)
+
+
+def conv_windows(
+    convs: nn.ModuleList, filter_widths: Sequence[int], x: torch.Tensor, mask: torch.Tensor | None
+) -> list[tuple[torch.Tensor, torch.Tensor | None]]:
+    """Kim's wide convolutions over ``x`` ``(B, C, T)`` and, per width, which windows take part in the max-pool.
+
+    Returns:
+        One ``(features (B, maps, T + width - 1), windows (B, T + width - 1) or None)`` pair per convolution: window
+        ``j`` covers tokens ``j - width + 1 .. j`` and is True when it overlaps a real token (``mask`` ``(B, T)``,
+        True at real tokens, a prefix of each row; ``None``: every window counts).
+    """
+    starts_valid = None
+    # The text collate leaves out a mask with nothing padded (textcnn.data.batching.text_inputs), so a mask given
+    # here is applied as it is, without reading it (on a GPU that read would wait for the device).
+    if mask is not None:
+        # Window j of a width-w filter covers tokens j-w+1 .. j; it takes part in the max iff it starts before the
+        # text's end (start < length), i.e. it overlaps a real token. One mask serves every width.
+        widest = max(filter_widths)
+        starts = torch.arange(1 - widest, x.shape[2], device=x.device)  # (T + widest - 1,)
+        starts_valid = starts.unsqueeze(0) < mask.sum(dim=1, keepdim=True)  # (B, T + widest - 1)
+    out = []
+    for conv in convs:
+        feats = conv(x)  # (B, maps, T + width - 1)
+        window_mask = None if starts_valid is None else starts_valid[:, starts_valid.shape[1] - feats.shape[2] :]
+        out.append((feats, window_mask))
+    return out
 
 
 #: The registered builder is the class itself, so its defaults (the paper's settings) are written once.
