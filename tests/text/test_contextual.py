@@ -14,41 +14,10 @@ import numpy as np
 import pytest
 import torch
 
+from tests.tiny_bert import HIDDEN, make_tiny_bert
 from textcnn.text.contextual import ContextualFeatures, cache_key, encoder_fingerprint, pad_features
 
 transformers = pytest.importorskip("transformers")
-
-# "superb" = super ##b and "awful" = aw ##ful: two subwords each.
-VOCAB = [
-    "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "film", "was", "a", "plot", "and", "it", "good", "great",
-    "super", "##b", "aw", "##ful", "bad", "dull",
-]  # fmt: skip
-HIDDEN = 32
-
-
-def make_tiny_bert(path: Path, *, max_position_embeddings: int = 64, seed: int = 0) -> Path:
-    """Write a random 2-layer BERT (hidden 32) and its WordPiece tokenizer to ``path``."""
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
-
-    ids = {t: i for i, t in enumerate(VOCAB)}
-    tok = Tokenizer(models.WordPiece(ids, unk_token="[UNK]"))
-    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tok.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]", special_tokens=[("[CLS]", 2), ("[SEP]", 3)]
-    )
-    fast = transformers.BertTokenizerFast(
-        tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]", sep_token="[SEP]",
-        mask_token="[MASK]", model_max_length=max_position_embeddings,
-    )  # fmt: skip
-    fast.save_pretrained(path)
-    torch.manual_seed(seed)
-    config = transformers.BertConfig(
-        vocab_size=len(VOCAB), hidden_size=HIDDEN, num_hidden_layers=2, num_attention_heads=2, intermediate_size=37,
-        max_position_embeddings=max_position_embeddings,
-    )  # fmt: skip
-    transformers.BertModel(config).eval().save_pretrained(path)
-    return path
 
 
 @pytest.fixture(scope="module")
