@@ -11,6 +11,13 @@ peak resident memory from ``os.wait4``. It does the same for ``--baseline-lines`
 compared: bounded memory means they are about equal. Every output row is checked against the label the model gives
 that line's text, so a dropped, repeated or reordered line fails the run. It prints the commands it ran and a JSON
 summary.
+
+With ``--workers N`` (N > 1) it also runs ``textcnn predict --workers N`` on the ``--lines`` input (the same file) and
+compares its output with the single-process one byte for byte. Its workers are grandchildren of this script (forked
+by a fork server the predict process starts), which ``os.wait4`` does not sum, so memory is sampled four times a
+second from ``/proc`` over the predict process and all its descendants: the peak of the summed RSS (which counts the
+pages the workers share with the fork server once per process, so it overstates) and of the summed PSS (shared pages
+split between the processes that map them: the memory the run really holds).
 """
 
 from __future__ import annotations
@@ -55,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--work-dir", default=None, help="where inputs and outputs go (default: a temporary folder)")
     p.add_argument("--threads", type=int, default=1, help="OMP_NUM_THREADS of the predict process")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=int, default=1, help="also run `predict --workers N` on the --lines input (N > 1)")
     return p
 
 
@@ -84,23 +92,32 @@ def train_tiny_model(work: Path, env: dict) -> Path:
     return out
 
 
-def run_predict(model_dir: Path, work: Path, n: int, seed: int, env: dict) -> dict:
-    """Predict ``n`` generated lines in a child process; time it, read its peak RSS, check every output row."""
+def run_predict(model_dir: Path, work: Path, n: int, seed: int, env: dict, workers: int = 1) -> dict:
+    """Predict ``n`` generated lines in a child process (with ``workers`` processes); time it, read its peak RSS (and
+    the sampled peak over its descendants), check every output row."""
     rng = random.Random(seed)
     order = rng.choices(range(len(TEXTS)), weights=WEIGHTS, k=n)
-    source, output = work / f"in-{n}.txt", work / f"out-{n}.tsv"
-    with open(source, "w", encoding="utf-8") as fh:
-        fh.writelines(TEXTS[i] + "\n" for i in order)
+    source, output = work / f"in-{n}.txt", work / f"out-{n}-w{workers}.tsv"
+    if not source.exists():  # the same (n, seed) gives the same file: written once for all runs
+        with open(source, "w", encoding="utf-8") as fh:
+            fh.writelines(TEXTS[i] + "\n" for i in order)
     command = _cli("predict", str(model_dir), str(source), "-o", str(output))
+    command += ["--workers", str(workers)] if workers > 1 else []
     print("$", shlex.join(command), flush=True)
     start = time.perf_counter()
     proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE)
     samples = []  # (seconds, current RSS in MiB) four times a second: does memory climb during the run?
+    tree_peaks, seen = {"rss": 0.0, "pss": 0.0}, set()  # summed over the predict process and its descendants
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)  # this child's own resource usage, once it ends
         if pid:
             break
         samples.append((time.perf_counter() - start, _current_rss_mib(proc.pid)))
+        if workers > 1:
+            tree = _descendants(proc.pid)
+            seen.update(tree)
+            for key in tree_peaks:
+                tree_peaks[key] = max(tree_peaks[key], sum(_memory_mib(p, key) for p in tree))
         time.sleep(0.25)
     seconds = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
@@ -120,7 +137,10 @@ def run_predict(model_dir: Path, work: Path, n: int, seed: int, env: dict) -> di
         rows += sum(1 for _ in fh)
     if header != "label\tprobability\n" or rows != n:
         raise SystemExit(f"{output}: {rows} rows for {n} input lines")
+    tree = {"processes_seen": len(seen), "peak_rss_sum_mib_sampled": round(tree_peaks["rss"], 1),
+            "peak_pss_sum_mib_sampled": round(tree_peaks["pss"], 1)} if workers > 1 else {}  # fmt: skip
     return {
+        "workers": workers,
         "lines": n,
         "input_mb": round(source.stat().st_size / 1e6, 1),
         "seconds": round(seconds, 1),
@@ -129,7 +149,34 @@ def run_predict(model_dir: Path, work: Path, n: int, seed: int, env: dict) -> di
         "rss_mib_at_10_50_90_percent_of_run": [_sample_at(samples, f * seconds) for f in (0.1, 0.5, 0.9)],
         "rows_checked_in_order": rows,
         "summary": summary,
+        **tree,
     }
+
+
+def _descendants(root: int) -> list[int]:
+    """``root`` and every process below it (from the parent ids in ``/proc/*/stat``)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError), open(f"/proc/{entry}/stat") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+def _memory_mib(pid: int, kind: str) -> float:
+    """A process's current RSS (``/proc/PID/status``) or PSS (``/proc/PID/smaps_rollup``) in MiB; 0 once it is gone."""
+    path, key = (f"/proc/{pid}/status", "VmRSS:") if kind == "rss" else (f"/proc/{pid}/smaps_rollup", "Pss:")
+    try:
+        with open(path, encoding="ascii") as fh:
+            return next(int(line.split()[1]) / 1024 for line in fh if line.startswith(key))
+    except (OSError, StopIteration, ValueError):
+        return 0.0
 
 
 def _current_rss_mib(pid: int) -> float | None:
@@ -156,6 +203,16 @@ def machine() -> dict:
             "date": dt.date.today().isoformat(), "load_average": [round(x, 1) for x in os.getloadavg()]}  # fmt: skip
 
 
+def _same_bytes(a: Path, b: Path) -> bool:
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        while True:
+            x, y = fa.read(1 << 20), fb.read(1 << 20)
+            if x != y:
+                return False
+            if not x:
+                return True
+
+
 def main(argv: list[str] | None = None) -> dict:
     """Run the measurement; returns (and prints) the summary."""
     args = build_parser().parse_args(argv)
@@ -165,11 +222,18 @@ def main(argv: list[str] | None = None) -> dict:
         work.mkdir(parents=True, exist_ok=True)
         model_dir = Path(args.model_dir) if args.model_dir else train_tiny_model(work, env)
         runs = [run_predict(model_dir, work, n, args.seed, env) for n in (args.baseline_lines, args.lines)]
+        if args.workers > 1:
+            runs.append(run_predict(model_dir, work, args.lines, args.seed, env, workers=args.workers))
+            same = _same_bytes(work / f"out-{args.lines}-w1.tsv", work / f"out-{args.lines}-w{args.workers}.tsv")
+            runs[-1]["output_identical_to_one_process"] = same
+            if not same:
+                raise SystemExit(f"predict --workers {args.workers} wrote a different output than one process")
     result = {
         "command": shlex.join([Path(sys.executable).name, *sys.argv]),
         "machine": machine(),
         "runs": runs,
         "peak_rss_growth_mib": round(runs[1]["peak_rss_mib"] - runs[0]["peak_rss_mib"], 1),
+        **({"workers_speedup": round(runs[1]["seconds"] / runs[2]["seconds"], 2)} if len(runs) > 2 else {}),
     }
     print(json.dumps(result, indent=2, ensure_ascii=False))
     return result

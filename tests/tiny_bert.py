@@ -40,3 +40,20 @@ def make_tiny_bert(path: Path, *, max_position_embeddings: int = 64, seed: int =
     )  # fmt: skip
     transformers.BertModel(config).eval().save_pretrained(path)
     return path
+
+
+def bert_sentiment(n: int, seed: int) -> tuple[list[str], list[str]]:
+    """Short texts whose label (``pos``/``neg``) is given by one sentiment word among filler words, every word in the
+    tiny BERT's vocabulary (so a teacher fine-tuned from :func:`make_tiny_bert` can learn them)."""
+    import random
+
+    rng = random.Random(seed)
+    texts, labels = [], []
+    for _ in range(n):
+        pos = rng.random() < 0.5
+        words = rng.choices(["the", "film", "was", "a", "plot", "and", "it"], k=rng.randint(2, 8))
+        sentiment = ["good", "great", "superb"] if pos else ["bad", "awful", "dull"]
+        words.insert(rng.randint(0, len(words)), rng.choice(sentiment))
+        texts.append(" ".join(words))
+        labels.append("pos" if pos else "neg")
+    return texts, labels

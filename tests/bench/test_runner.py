@@ -151,3 +151,43 @@ def test_failed_and_unavailable_runs_are_reported_not_written(tmp_path, data_dir
 def test_records_are_json_lines(tmp_path):
     append_record(tmp_path / "r.jsonl", {"x": Path("a")})
     assert json.loads((tmp_path / "r.jsonl").read_text()) == {"x": "a"}
+
+
+def test_teacher_method_is_opt_in_and_checks_its_settings():
+    assert "teacher" not in {r.method for r in plan_runs(["trec"], modes=["rand"])}
+    with pytest.raises(ValueError, match="teacher.encoder"):
+        plan_runs(["trec"], methods=["teacher"])
+    with pytest.raises(ValueError, match="teacher.warmpu: the teacher has no such setting"):
+        plan_runs(["trec"], methods=["teacher"], overrides=["teacher.encoder=enc", "teacher.warmpu=0.2"])
+    runs = plan_runs(["mr", "trec"], methods=["teacher", "nbsvm"], folds=[0, 1], seeds=[0, 1],
+                     overrides=["teacher.encoder=enc", "teacher.epochs=2"])  # fmt: skip
+    teachers = [r for r in runs if r.method == "teacher"]
+    assert len(teachers) == 6 and {r.name for r in teachers} == {"Teacher"}  # seeded: 3 (dataset, fold) x 2
+    assert dict(teachers[0].options) == {"teacher.encoder": "enc", "teacher.epochs": 2}
+    assert all(not dict(r.options) for r in runs if r.method == "nbsvm")  # teacher.* reaches the teacher only
+
+
+def test_teacher_runs_once_per_fold_and_a_cnn_distils_from_it(tmp_path, data_dir):
+    pytest.importorskip("transformers")
+    from tests.tiny_bert import make_tiny_bert
+
+    encoder = make_tiny_bert(tmp_path / "bert")
+    teacher = [f"teacher.encoder={encoder}", "teacher.epochs=1", "teacher.max_length=8", "teacher.lr=0.003"]
+    runs = plan_runs(["cr"], methods=["teacher"], folds=[0], overrides=teacher)
+    out = tmp_path / "bench"
+    assert run_benchmark(runs, out, data_dir=str(data_dir), echo=None).ran == 1
+    (record,) = read_results(out / "results.jsonl")
+    folder = Path(record["teacher_dir"])
+    assert (
+        record["name"] == "Teacher" and folder == out / "teachers" / "cr-f0-s0" and (folder / "teacher.json").is_file()
+    )
+    assert 0 < record["accuracy"] <= 1 and record["test_texts_per_s"] > 0 and record["num_test"] > 300
+    student = ["train.epochs=1", "model.num_filters=8", "distill.teacher=runner", "distill.augment=1"]
+    runs = plan_runs(["cr"], methods=["cnn"], modes=["rand"], folds=[0, 1], overrides=student)
+    report = run_benchmark(runs, out, data_dir=str(data_dir), echo=None)
+    assert report.ran == 1 and len(report.failed) == 1 and "no teacher in" in report.failed[0][1]  # fold 1 has none
+    cnn = read_results(out / "results.jsonl")[-1]
+    assert cnn["options"]["distill.teacher"] == "runner" and cnn["fold"] == 0
+    moved = plan_runs(["cr"], methods=["teacher"], folds=[0], overrides=[*teacher[:-1], "teacher.lr=0.001"])
+    report = run_benchmark(moved, out, data_dir=str(data_dir), echo=None)  # another setting: not silently reused
+    assert "other settings" in report.failed[0][1]

@@ -24,6 +24,8 @@ DATASET_DEFAULTS: dict[str, dict[str, object]] = {"20ng": {"data.max_len": 400},
 EXECUTION_KEYS = frozenset({"train.num_threads", "train.progress", "train.device", "data.data_dir", "data.bucket"})
 # Keys the runner sets itself for each run.
 RUNNER_KEYS = frozenset({"data.dataset", "data.fold", "train.seed", "model.mode", "embeddings.vectors"})
+# ``--set teacher.FIELD=VALUE``: settings of the teacher method (textcnn.distill.teacher.TeacherConfig fields).
+TEACHER_PREFIX = "teacher."
 W2V_PATTERN = re.compile(r"^w2v-indomain(?:-(\d+)d)?$")
 W2V_DEFAULT_DIM = 100
 
@@ -109,11 +111,16 @@ def _flatten(data: dict, prefix: str = "") -> dict[str, object]:
 
 
 def result_options(overrides: dict[str, object], method: str) -> dict[str, object]:
-    """The overrides that can change a run's result (its key): everything for the CNN; for baselines only the
-    data choices that change the splits (``data.options.*``, ``data.split_seed``, ``data.dev_fraction``)."""
+    """The overrides that can change a run's result (its key): everything but ``teacher.*`` for the CNN; for
+    baselines only the data choices that change the splits (``data.options.*``, ``data.split_seed``,
+    ``data.dev_fraction``); for the teacher those and the ``teacher.*`` settings (:class:`TeacherConfig` fields)."""
     kept = {k: v for k, v in overrides.items() if k not in EXECUTION_KEYS}
+    teacher = {k: v for k, v in kept.items() if k.startswith(TEACHER_PREFIX)}
+    kept = {k: v for k, v in kept.items() if not k.startswith(TEACHER_PREFIX)}  # teacher.* goes to the teacher only
     if method != "cnn":
         kept = {k: v for k, v in kept.items() if k.startswith("data.") and k not in ("data.max_len",)}
+    if method == "teacher":
+        kept.update(teacher)
     return dict(sorted(kept.items()))
 
 

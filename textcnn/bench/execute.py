@@ -12,12 +12,15 @@ import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 
-from textcnn.bench.configs import build_config, w2v_dim
-from textcnn.bench.results import CNN, BenchRun
+from textcnn.bench.configs import TEACHER_PREFIX, build_config, w2v_dim
+from textcnn.bench.results import CNN, TEACHER, BenchRun
 
 # In-domain word2vec (``--vectors w2v-indomain``): skip-gram, which suits small corpora, with more passes than
 # gensim's default 5 because a fold's training split is only thousands of sentences.
 W2V_SETTINGS = {"sg": 1, "window": 5, "min_count": 1, "epochs": 10}
+#: ``--set distill.teacher=runner``: each CNN run is distilled from the teacher the runner trained on its dataset and
+#: fold (method ``teacher``, seed 0), found in ``OUT/teachers/`` (see :func:`teacher_dir`).
+RUNNER_TEACHER_KEY, RUNNER_TEACHER = "distill.teacher", "runner"
 
 
 def _w2v_vectors(run: BenchRun, config, out_dir: Path) -> tuple[str, float]:
@@ -50,10 +53,78 @@ def _w2v_vectors(run: BenchRun, config, out_dir: Path) -> tuple[str, float]:
     return str(path), time.perf_counter() - start
 
 
+def teacher_dir(out_dir: Path, dataset: str, fold: int, seed: int = 0) -> Path:
+    """Where the runner keeps the teacher of ``(dataset, fold, seed)``: ``OUT/teachers/DATASET-fFOLD-sSEED``."""
+    return Path(out_dir) / "teachers" / f"{dataset}-f{fold}-s{seed}"
+
+
+def check_teacher_options(per_dataset: dict[str, dict[str, object]]) -> None:
+    """Refuse a plan with the ``teacher`` method but no ``teacher.encoder``, or a ``teacher.*`` key that
+    :class:`~textcnn.distill.teacher.TeacherConfig` does not have (named)."""
+    from dataclasses import fields
+
+    from textcnn.distill.teacher import TeacherConfig
+
+    names = {f.name for f in fields(TeacherConfig)} - {"seed", "num_threads", "device"}  # the runner sets those
+    for dataset, options in per_dataset.items():
+        for key in (k for k in options if k.startswith(TEACHER_PREFIX)):
+            if key.removeprefix(TEACHER_PREFIX) not in names:
+                raise ValueError(
+                    f"override {key}: the teacher has no such setting; settable: {', '.join(sorted(names))}"
+                )
+        if f"{TEACHER_PREFIX}encoder" not in options:
+            raise ValueError(
+                f"method teacher needs --set teacher.encoder=DIR (a local Hugging Face encoder); {dataset} has none"
+            )
+
+
+def _run_teacher(run: BenchRun, data_dir: str | None, out_dir: Path) -> dict:
+    """Fine-tune (or reuse, when its folder is complete with the same settings) the teacher of the run's fold."""
+    import dataclasses
+
+    from textcnn.distill.teacher import TeacherConfig, is_teacher_dir, read_teacher_meta
+    from textcnn.distill.teacher_train import train_teacher
+
+    options = dict(run.options)
+    given = {k.removeprefix(TEACHER_PREFIX): v for k, v in options.items() if k.startswith(TEACHER_PREFIX)}
+    settings = dataclasses.replace(TeacherConfig(), **given, seed=run.seed, num_threads=1, device="cpu")
+    data_options = {k: v for k, v in options.items() if not k.startswith(TEACHER_PREFIX)}
+    config = build_config(run.dataset, "rand", fold=run.fold, seed=run.seed, vectors=None, options=data_options,
+                          data_dir=data_dir)  # fmt: skip
+    folder = teacher_dir(out_dir, run.dataset, run.fold, run.seed)
+    wanted = {k: v for k, v in dataclasses.asdict(settings).items() if k not in ("num_threads", "device")}
+    if is_teacher_dir(folder):
+        kept = {k: v for k, v in read_teacher_meta(folder)["teacher"].items() if k in wanted}
+        if kept != wanted:
+            raise ValueError(f"{folder} holds a teacher trained with other settings ({kept}); move it away to retrain")
+        metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    else:
+        metrics = train_teacher(config, settings, folder, echo=None, overwrite=True)
+    test = metrics["test"]
+    return {
+        "accuracy": test["accuracy"],
+        "macro_f1": test["macro_f1"],
+        "epochs": len(metrics["history"]),
+        "best_epoch": metrics["best_epoch"],
+        "seconds": round(metrics["seconds"], 2),
+        "seconds_per_epoch": round(metrics["seconds_per_epoch"], 2),
+        "test_texts_per_s": round(test["texts_per_s"], 1),
+        "num_train": metrics["splits"]["train"],
+        "num_test": test["n"],
+        "teacher_dir": str(folder),
+    }
+
+
 def _run_cnn(run: BenchRun, data_dir: str | None, out_dir: Path, keep_models: bool) -> dict:
     from textcnn.classify.train import train_text_classifier
 
     options = dict(run.options)
+    if options.get(RUNNER_TEACHER_KEY) == RUNNER_TEACHER:
+        folder = teacher_dir(out_dir, run.dataset, run.fold)
+        if not (folder / "teacher.json").is_file():
+            raise ValueError(f"{RUNNER_TEACHER_KEY}={RUNNER_TEACHER}: no teacher in {folder}; run the teacher method "
+                             "for this dataset and fold first (same --out)")  # fmt: skip
+        options[RUNNER_TEACHER_KEY] = str(folder)
     vectors = None if run.mode == "rand" else run.vectors
     config = build_config(run.dataset, run.mode, fold=run.fold, seed=run.seed, vectors=vectors, options=options,
                           data_dir=data_dir)  # fmt: skip
@@ -121,7 +192,12 @@ def execute_run(run: BenchRun, data_dir: str | None, out_dir: str | Path, commit
     """Run one benchmark run and return its results record (no file is written here)."""
     out_dir = Path(out_dir)
     start = time.perf_counter()
-    fields = _run_cnn(run, data_dir, out_dir, keep_models) if run.method == CNN else _run_baseline(run, data_dir)
+    if run.method == CNN:
+        fields = _run_cnn(run, data_dir, out_dir, keep_models)
+    elif run.method == TEACHER:
+        fields = _run_teacher(run, data_dir, out_dir)
+    else:
+        fields = _run_baseline(run, data_dir)
     return {
         **run.to_dict(),
         "name": run.name,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 RESULTS_FILE = "results.jsonl"
 CNN = "cnn"
+TEACHER = "teacher"
 
 
 @dataclass(frozen=True)
@@ -33,9 +34,11 @@ class BenchRun:
 
     @property
     def name(self) -> str:
-        """``CNN-static`` or the baseline's display name."""
+        """``CNN-static``, ``Teacher`` or the baseline's display name."""
         from textcnn.bench.baselines import BASELINES
 
+        if self.method == TEACHER:
+            return "Teacher"
         return f"CNN-{self.mode}" if self.method == CNN else BASELINES[self.method][0]
 
     def to_dict(self) -> dict:

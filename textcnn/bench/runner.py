@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from textcnn.bench.configs import BENCH_DATASETS, MODES, build_config, parse_overrides, result_options, w2v_dim
-from textcnn.bench.execute import init_worker, worker
+from textcnn.bench.execute import RUNNER_TEACHER_KEY, check_teacher_options, init_worker, worker
 from textcnn.bench.results import (
     CNN,
     RESULTS_FILE,
@@ -25,7 +25,9 @@ from textcnn.bench.results import (
     run_key,
 )
 
-METHODS = ("cnn", "tfidf_lr", "tfidf_svm", "nbsvm", "fasttext")
+METHODS = ("cnn", "tfidf_lr", "tfidf_svm", "nbsvm", "fasttext", "teacher")
+#: What a plan runs unless told: every method but the (slow, opt-in) transformer teacher.
+DEFAULT_METHODS = METHODS[:-1]
 NO_VECTORS = "none"
 
 
@@ -41,7 +43,7 @@ def _parse_list(values: Iterable[str] | str | None, allowed: Iterable[str], what
 def plan_runs(
     datasets: Iterable[str],
     *,
-    methods: Iterable[str] = METHODS,
+    methods: Iterable[str] = DEFAULT_METHODS,
     modes: Iterable[str] = ("static", "non-static"),
     vectors: Iterable[str] = ("glove-6b-50d",),
     folds: Iterable[int] | None = None,
@@ -53,7 +55,10 @@ def plan_runs(
     Args:
         datasets: Registry names (``mr``, ``sst1``, ``sst2``, ``subj``, ``trec``, ``cr``, ``mpqa``, ``20ng``,
             ``ag_news``).
-        methods: ``cnn`` and/or baselines ``tfidf_lr``, ``tfidf_svm``, ``nbsvm``, ``fasttext``.
+        methods: ``cnn`` and/or baselines ``tfidf_lr``, ``tfidf_svm``, ``nbsvm``, ``fasttext``, and/or ``teacher``
+            (a transformer fine-tuned with ``textcnn teacher train``; ``--set teacher.encoder=DIR`` is required and
+            ``teacher.*`` settings go to it only). Its folder is kept in ``out/teachers/`` for CNN runs with
+            ``distill.teacher=runner`` (see :func:`textcnn.bench.execute.teacher_dir`).
         modes: CNN embedding modes.
         vectors: For the pretrained modes: ``glove-6b-50d``, ``w2v-indomain`` (100-d word2vec trained on each fold's
             training split), ``w2v-indomain-300d``, or a vectors file. ``rand`` always runs without vectors.
@@ -76,6 +81,8 @@ def plan_runs(
     if not datasets or not methods or not seeds:
         raise ValueError("give at least one dataset, method and seed")
     per_dataset = parse_overrides(list(overrides), datasets)
+    if "teacher" in methods:
+        check_teacher_options(per_dataset)
     runs: list[BenchRun] = []
     fold_lists = {}
     for name in datasets:
@@ -95,7 +102,7 @@ def plan_runs(
     if CNN in methods:
         for name in datasets:  # fail now, not in the middle of a long run, on a bad override
             for mode in modes:
-                opts = result_options(per_dataset[name], CNN)
+                opts = {k: v for k, v in result_options(per_dataset[name], CNN).items() if k != RUNNER_TEACHER_KEY}
                 build_config(name, mode, fold=0, seed=0, vectors="glove-6b-50d", options=opts, data_dir=None)
         for mode in modes:
             for vec in [NO_VECTORS] if mode == "rand" else vectors:
@@ -118,7 +125,7 @@ def quick_plan(datasets: Iterable[str] | None = None, *, overrides: Iterable[str
     long_docs = [f"{name}:data.max_len=100" for name in datasets if name in ("20ng", "ag_news")]
     return plan_runs(
         datasets,
-        methods=METHODS,
+        methods=DEFAULT_METHODS,
         modes=["static"],
         vectors=["glove-6b-50d"],
         folds=[0],

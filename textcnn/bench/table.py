@@ -28,7 +28,7 @@ KIM_2014: dict[str, dict[str, float]] = {
                          "mpqa": 89.4},
 }  # fmt: skip
 MISSING = "–"
-_METHOD_ORDER = {"cnn": 0, "tfidf_lr": 1, "tfidf_svm": 2, "nbsvm": 3, "fasttext": 4}
+_METHOD_ORDER = {"cnn": 0, "tfidf_lr": 1, "tfidf_svm": 2, "nbsvm": 3, "fasttext": 4, "teacher": 5}
 CELL_NOTE_KEYS = frozenset({"train.epochs"})
 _MODE_ORDER = {"rand": 0, "static": 1, "non-static": 2, "multichannel": 3}
 

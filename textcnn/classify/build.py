@@ -122,4 +122,9 @@ def text_loader(tokenizer, split, config: ExperimentConfig, min_len: int, shuffl
         pin_memory=resolve_device(config.train.device).type == "cuda",
         truncate=config.data.truncate,
     )
+    if shuffle:  # under torchrun: this rank's share of global batches (batch_size x world size)
+        from textcnn.training.distributed import shard_train_loader
+
+        loader = shard_train_loader(loader, batch_size=config.train.batch_size, seed=config.train.seed,
+                                    bucket=config.data.bucket)  # fmt: skip
     return loader, truncated

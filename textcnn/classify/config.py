@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from textcnn.classify.multilabel import LABEL_SEPARATOR
+from textcnn.distill.config import DistillConfig
 from textcnn.text.tokenizers import TokenizerConfig
 from textcnn.training.config import TrainConfig
 from textcnn.utils.config import apply_override, check_type, dataclass_from_dict, dataclass_to_dict, read_yaml_mapping
@@ -238,6 +239,7 @@ class ExperimentConfig:
     embeddings: EmbeddingConfig = field(default_factory=EmbeddingConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    distill: DistillConfig = field(default_factory=DistillConfig)
 
     def validate(self) -> None:
         """Check every component and the rules between them; raise ``ValueError`` naming the key.
@@ -246,7 +248,7 @@ class ExperimentConfig:
         it ``needs_pretrained`` vectors (Kim's pretrained modes) needs ``embeddings.vectors``, and a model's
         ``min_len`` (its widest filter) must fit in ``data.max_len``.
         """
-        for part in (self.data, self.embeddings, self.train):
+        for part in (self.data, self.embeddings, self.train, self.distill):
             part.validate()
         probe = self.model.build_probe()
         if getattr(probe, "needs_pretrained", False) and self.embeddings.vectors is None:

@@ -49,6 +49,7 @@ class FittedModel:
     train_truncated: int
     device: torch.device
     num_classes: int
+    distill: dict | None = None  # distillation settings and transfer-set counts (textcnn.distill.student)
 
     @property
     def model_kwargs(self) -> dict:
@@ -150,13 +151,20 @@ def fit_text_model(
     if weights is not None:
         pairs = zip(label_names, weights.tolist(), strict=True)
         say("class weights in the loss: " + ", ".join(f"{n} {w:.3f}" for n, w in pairs))
+    loss_fn, distilled = None, None
+    if config.distill.teacher is not None:  # the teacher's logits on the training + augmented texts train the model
+        from textcnn.distill.student import distillation_parts
+
+        train_loader, loss_fn, distilled = distillation_parts(
+            config, tokenizer, train, label_names, min_len, class_weights=weights, echo=echo
+        )
     trainer = Trainer(model, config.train, label_names=label_names, out_dir=out_dir, callbacks=[*lines, *callbacks],
-                      class_weights=weights)  # fmt: skip
+                      class_weights=weights, loss_fn=loss_fn)  # fmt: skip
     fit = trainer.fit(train_loader, dev_loader, resume=resume)
     effective_config = replace(config, model=effective)
     return FittedModel(
         model, tokenizer, effective_config, emb_report, coverage, fit, min_len, train_trunc, trainer.device,
-        len(label_names),
+        len(label_names), distilled,
     )  # fmt: skip
 
 
@@ -184,6 +192,9 @@ def train_text_classifier(
         ValueError: ``out_dir`` already holds a model or a run (without ``overwrite`` / ``resume``), or cannot be
             written; anything the data or config refuses.
     """
+    from textcnn.training.distributed import is_main
+
+    echo = echo if is_main() else None  # under torchrun only rank 0 prints and writes the model directory
     say = echo or _silent
     config.validate()
     out_dir = Path(out_dir)
@@ -194,7 +205,7 @@ def train_text_classifier(
         return TrainOutcome(load_text_classifier(out_dir), md.read_metrics(out_dir), out_dir)  # a hybrid too
     if not resume and not overwrite:
         md.check_free(out_dir)
-    created = not out_dir.exists()
+    created = not out_dir.exists() and is_main()  # only rank 0 removes the folder of a run that failed
     md.check_writable(out_dir)
     from textcnn.training.device import torch_threads
 
@@ -213,7 +224,10 @@ def _train_and_save(config: ExperimentConfig, out_dir: Path, resume: bool, echo:
     say = echo or _silent
     start = time.perf_counter()
     tracked = {**config.to_dict(), "model": {"name": config.model.name, **config.model.resolved()}}  # every model arg
-    trackers = build_trackers(config.train.log, out_dir, tracked)  # a missing library fails before any work
+    from textcnn.training.distributed import is_main
+
+    # a missing library fails before any work; under torchrun only rank 0 tracks
+    trackers = build_trackers(config.train.log if is_main() else [], out_dir, tracked)
     seed_everything(config.train.seed)
     splits = load_splits(config)
     check_decoding(splits.report, config.data.strict, say)
@@ -227,6 +241,8 @@ def _train_and_save(config: ExperimentConfig, out_dir: Path, resume: bool, echo:
             config, splits.train, splits.dev, splits.label_names, out_dir=out_dir, resume=resume, echo=echo,
             extra_coverage={"test": splits.test}, callbacks=tuple(trackers),
         )  # fmt: skip
+        if not is_main():  # torchrun: the other ranks stop here; rank 0 evaluates and writes the model directory
+            return TrainOutcome(fitted.classifier(splits.label_names), {}, out_dir)
         metrics = _run_metrics(fitted, splits, sizes)
         metrics["seconds"] = time.perf_counter() - start
         thresholds = list(metrics["thresholds"].values()) if metrics.get("multi_label") else None
@@ -266,6 +282,8 @@ def _run_metrics(fitted: FittedModel, splits, sizes: dict) -> dict:
         "embeddings": fitted.embedding_report,
         "data_report": json.loads(json.dumps(splits.report, default=str)),
     }
+    if fitted.distill is not None:
+        metrics["distill"] = fitted.distill
     if getattr(splits, "multi_label", False):
         return {**metrics, **_multilabel_metrics(fitted, splits)}
     for name, split in (("dev", splits.dev), ("test", splits.test)):

@@ -64,3 +64,11 @@ def describe_os_error(exc: OSError) -> str:
 def one_line(message: str) -> str:
     """The message with its line breaks (a YAML parser's caret diagram, say) folded into single spaces."""
     return " ".join(message.split())
+
+
+def yaml_scalar(value) -> str:
+    """A flag's value as the right-hand side of a ``--set KEY=VALUE`` override: strings quoted, so YAML keeps them as
+    strings (a path like ``1e5`` or ``yes`` stays text)."""
+    import json
+
+    return json.dumps(value) if isinstance(value, str) else str(value)

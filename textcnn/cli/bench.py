@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import click
 
+from textcnn.bench.runner import DEFAULT_METHODS
 from textcnn.cli._common import data_dir_option, friendly_errors
 
 _DATASETS_HELP = "Comma-separated datasets: mr, sst1, sst2, subj, trec, cr, mpqa, 20ng, ag_news."
@@ -41,10 +42,11 @@ def bench() -> None:
 @click.option("--datasets", default="mr,sst1,sst2,subj,trec,cr,mpqa", help=_DATASETS_HELP)
 @click.option(
     "--methods",
-    default="cnn,tfidf_lr,tfidf_svm,nbsvm,fasttext",
+    default=",".join(DEFAULT_METHODS),
     help="Comma-separated: cnn (Kim CNN), tfidf_lr (TF-IDF 1-2 grams + logistic regression), tfidf_svm (the same "
     "features + LinearSVC), nbsvm "
-    "(Wang & Manning 2012), fasttext (skipped, and counted, if the fasttext module is not installed).",
+    "(Wang & Manning 2012), fasttext (skipped, and counted, if the fasttext module is not installed), teacher (a "
+    "transformer fine-tuned per fold, kept in OUT/teachers/; needs --set teacher.encoder=DIR).",
 )
 @click.option(
     "--modes", default="static,non-static", help="Comma-separated CNN modes: rand, static, non-static, multichannel."
@@ -63,7 +65,8 @@ def bench() -> None:
     multiple=True,
     metavar="[DATASET:]KEY=VALUE",
     help="Config override for the CNN runs, e.g. train.epochs=10, sst2:data.options.phrases=false, "
-    "20ng:data.max_len=1000. data.options.* also applies to the baselines' splits. Repeatable. "
+    "20ng:data.max_len=1000. data.options.* also applies to the baselines' splits; teacher.* (encoder, epochs, lr, "
+    "...) only to the teacher; distill.teacher=runner distils each CNN from its fold's teacher. Repeatable. "
     "Defaults: 20ng:data.max_len=400, ag_news:data.max_len=100.",
 )
 @click.option("--jobs", type=int, default=1, help="Parallel worker processes (each with one torch thread).")
@@ -88,6 +91,9 @@ def run_cmd(datasets, methods, modes, vectors, folds, seeds, overrides, jobs, qu
       textcnn bench run --methods tfidf_lr,nbsvm,fasttext --jobs 2 --out runs/bench
 
       textcnn bench run --datasets mr,cr --modes static,non-static --folds 0-2 --jobs 2 --out runs/bench
+
+      textcnn bench run --datasets mr --methods teacher --set teacher.encoder=enc/all-MiniLM-L6-v2 --folds 0-2 --out
+      runs/bench; then the same --out with --methods cnn --set distill.teacher=runner
     """
     from pathlib import Path
 

@@ -25,6 +25,7 @@ _COMMANDS: dict[str, str] = {
     "export": "textcnn.cli.export:export",
     "quantize": "textcnn.cli.quantize:quantize",
     "report": "textcnn.cli.report:report",
+    "teacher": "textcnn.cli.teacher:teacher",
 }
 
 

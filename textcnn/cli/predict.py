@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import click
 
 from textcnn.classify.windows import WINDOW_POOLING
@@ -48,10 +50,18 @@ from textcnn.cli._common import friendly_errors
     help="Count the lines predicted on a progress bar (standard error).",
     show_default="when standard error is a terminal and the output is not",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    help="Processes that predict contiguous shards of each text file (merged in order; stdin and CSV/JSONL/Parquet "
+    "inputs use one).",
+)
 @friendly_errors
 def predict(
-    model_dir, inputs, output, fmt, top_k, all_probs, column, input_format, batch_size, device, windows, progress
-) -> None:
+    model_dir, inputs, output, fmt, top_k, all_probs, column, input_format, batch_size, device, windows, progress,
+    workers,
+) -> None:  # fmt: skip
     """Predict a label for every line of INPUTS (files; `-` or nothing reads standard input).
 
     Each input line (ended by a newline; CRLF is read as one) gets exactly one output line, in order: empty
@@ -61,8 +71,10 @@ def predict(
     to standard error. With -o, the file appears only when complete.
     """
     from textcnn.classify.predict import predict_files
+    from textcnn.classify.predict_workers import predict_files_parallel
 
-    stats = predict_files(
+    run = predict_files if workers == 1 else functools.partial(predict_files_parallel, workers=workers)
+    stats = run(
         model_dir,
         inputs or ("-",),
         output,

@@ -7,7 +7,7 @@ import json
 import click
 
 from textcnn.classify.hybrid import LINEAR_KINDS
-from textcnn.cli._common import data_dir_option, friendly_errors, overrides_option
+from textcnn.cli._common import data_dir_option, friendly_errors, overrides_option, yaml_scalar
 from textcnn.models.kim_cnn import MODES as KIM_MODES
 from textcnn.training.trackers import TRACKERS
 
@@ -139,6 +139,14 @@ def default_of(key: str):
     "the mixed probabilities chosen on dev (see textcnn.classify.hybrid). Sets train.hybrid.",
     show_default=str(default_of("train.hybrid")),
 )
+@click.option(
+    "--teacher",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Distil from this teacher folder (`textcnn teacher train`): train on its logits over the training texts and "
+    f"{default_of('distill.augment')} augmented texts per training text (Tang et al. 2019; loss "
+    f"{default_of('distill.loss')}, alpha {default_of('distill.alpha')}: see --set distill.*). Sets distill.teacher.",
+)
 @friendly_errors
 def train(
     config_file,
@@ -166,6 +174,7 @@ def train(
     trackers,
     strict,
     hybrid,
+    teacher,
 ) -> None:
     """Train a text CNN (Kim 2014 by default) and save a self-contained model directory.
 
@@ -201,8 +210,9 @@ def train(
         "data.label_separator": label_separator,
         "data.data_dir": data_dir,
         "train.hybrid": hybrid,
+        "distill.teacher": teacher,
     }
-    extra = [f"{k}={_yaml_scalar(v)}" for k, v in flags.items() if v is not None]
+    extra = [f"{k}={yaml_scalar(v)}" for k, v in flags.items() if v is not None]
     if trackers:
         extra.append(f"train.log={json.dumps(list(trackers))}")
     if quiet:
@@ -219,12 +229,3 @@ def train(
         if exc.name not in TRACKERS:  # a tracker's library (train.log) is missing: say which extra installs it
             raise
         raise click.ClickException(str(exc)) from None
-
-
-def _yaml_scalar(value) -> str:
-    """Quote strings so YAML keeps them as strings (a path like `1e5` or `yes` stays text)."""
-    if isinstance(value, str):
-        import json
-
-        return json.dumps(value)
-    return str(value)

@@ -6,7 +6,8 @@ that exists, in the order the callbacks were given:
 * ``on_fit_start(trainer, state)``: before the first epoch (after a resumed state is loaded).
 * ``on_epoch_start(trainer, state, num_batches)``: ``num_batches`` is ``None`` when the loader has no length.
 * ``on_batch_end(trainer, state, step, totals)``: ``totals`` holds the epoch's running ``loss_sum`` (a 0-d tensor
-  on the device: reading it waits for the device, so read it rarely), ``correct`` and ``seen``.
+  on the device: reading it waits for the device, so read it rarely), ``correct``, ``seen`` and ``labelled`` (the
+  examples with a label: all but a distillation transfer set's augmented texts).
 * ``on_epoch_end(trainer, state, record)``: ``record`` is the epoch's row (``epoch``, ``train_loss``,
   ``train_accuracy``, dev metrics, ``seconds`` ...) after the best-epoch bookkeeping; setting
   ``state.should_stop = True`` ends training after this epoch.
@@ -74,11 +75,13 @@ class TrainState:
 
 class Checkpoint:
     """Writes ``out_dir/checkpoint.pt`` after every epoch (model, optimiser, scheduler, :class:`TrainState`) and,
-    with ``resume=True``, continues from it. Loading uses ``torch.load(weights_only=True)``: no pickled code runs."""
+    with ``resume=True``, continues from it. Loading uses ``torch.load(weights_only=True)``: no pickled code runs.
+    ``write=False`` only reads (the ranks other than 0 of a distributed run)."""
 
-    def __init__(self, out_dir: str | Path, resume: bool = False) -> None:
+    def __init__(self, out_dir: str | Path, resume: bool = False, write: bool = True) -> None:
         self.path = Path(out_dir) / CHECKPOINT_NAME
         self.resume = resume
+        self.write = write
 
     def on_fit_start(self, trainer, state: TrainState) -> None:
         if not self.resume or not self.path.exists():
@@ -91,6 +94,8 @@ class Checkpoint:
         state.load_state_dict(checkpoint.get("state", checkpoint))  # older checkpoints kept the fields at the top
 
     def on_epoch_end(self, trainer, state: TrainState, record: dict) -> None:
+        if not self.write:
+            return
         payload = {
             "model": trainer.model.state_dict(),
             "optimizer": trainer.optimizer.state_dict(),

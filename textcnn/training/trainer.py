@@ -8,7 +8,7 @@ A loader yields ``(inputs, labels)`` where ``inputs`` is a tensor (passed as one
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from textcnn.layers import apply_constraints
+from textcnn.training import distributed
 from textcnn.training.callbacks import (
     CHECKPOINT_NAME,
     LOG_NAME,
@@ -199,6 +200,9 @@ class Trainer:
         out_dir: Where the per-epoch JSON-lines log and the resumable checkpoint go; ``None`` writes nothing.
         callbacks: More callbacks (objects with some of the hook methods).
         class_weights: ``(C,)`` weights of the classes in the loss (see :func:`class_weights_for`), or ``None``.
+        loss_fn: ``loss_fn(output, targets) -> loss`` replacing :func:`classification_loss` (distillation: see
+            :mod:`textcnn.distill.student`); the loader's targets may then be a dict whose ``labels`` (B,) are the
+            class ids, -1 for an example without one (left out of the training accuracy).
     """
 
     def __init__(
@@ -209,29 +213,34 @@ class Trainer:
         out_dir: str | Path | None = None,
         callbacks: Sequence[object] = (),
         class_weights: torch.Tensor | None = None,
+        loss_fn: Callable | None = None,
     ) -> None:
         self.model = model
         self.config = config
         self.label_names = list(label_names) if label_names is not None else None
         self.out_dir = Path(out_dir) if out_dir is not None else None
-        self.device = resolve_device(config.device)
+        self.device = distributed.rank_device(resolve_device(config.device))  # cuda:LOCAL_RANK under torchrun
         self.model.to(self.device)
         self.class_weights = None if class_weights is None else class_weights.float().to(self.device)
+        self.loss_fn = loss_fn
         self.optimizer = build_optimizer(self.model.parameters(), config)
         self.scheduler = _build_scheduler(self.optimizer, config)
-        self._forward = torch.compile(self.model) if config.compile else self.model
+        forward = distributed.wrap_model(self.model, self.device)  # DDP under torchrun; self.model is saved
+        self._forward = torch.compile(forward) if config.compile else forward
         self.extra_callbacks = list(callbacks)
         self.state = TrainState()
 
     def default_callbacks(self, resume: bool) -> list[object]:
         """The callbacks the config asks for (progress bar, early stopping, log and checkpoint in ``out_dir``)."""
         out: list[object] = []
-        if self.config.progress:
+        main = distributed.is_main()  # under torchrun only rank 0 prints and writes; every rank reads a checkpoint
+        if self.config.progress and main:
             out.append(ProgressBar())
         if self.config.early_stopping is not None:
             out.append(EarlyStopping(self.config.early_stopping))
         if self.out_dir is not None:
-            out += [Checkpoint(self.out_dir, resume=resume), JsonLinesLog(self.out_dir)]
+            out.append(Checkpoint(self.out_dir, resume=resume, write=main))
+            out += [JsonLinesLog(self.out_dir)] if main else []
         return out
 
     # ------------------------------------------------------------------ training
@@ -260,6 +269,7 @@ class Trainer:
             and cfg.weight_decay == 0
             and cfg.grad_clip is None
             and not cfg.compile
+            and not distributed.is_distributed()  # DDP fixes dense/sparse gradients when it wraps the model
         )
 
     def _fit(self, train_loader: Iterable, dev_loader: Iterable | None, resume: bool) -> FitResult:
@@ -320,47 +330,57 @@ class Trainer:
         torch.manual_seed(cfg.seed * 100_003 + epoch)
         # loss and correct counts are summed on the device and read once per epoch (callbacks may read them more
         # often): reading them every step would make the host wait for the GPU at every batch
-        totals = {"loss_sum": torch.zeros((), device=self.device), "correct": 0, "seen": 0}
+        totals = {"loss_sum": torch.zeros((), device=self.device), "correct": 0, "seen": 0, "labelled": 0}
         start = time.perf_counter()
         call(callbacks, "on_epoch_start", self, self.state, len(loader) if hasattr(loader, "__len__") else None)
         with sparse_embedding_grads([self.model], self._sparse_rows()):
             for step, (inputs, labels) in enumerate(loader):
-                loss_sum, correct, n = self._train_step(inputs, labels)
+                loss_sum, correct, n, labelled = self._train_step(inputs, labels)
                 totals["loss_sum"] = totals["loss_sum"] + loss_sum
                 totals["correct"] = totals["correct"] + correct
                 totals["seen"] += n
+                totals["labelled"] += labelled
                 call(callbacks, "on_batch_end", self, self.state, step, totals)
+        totals = distributed.reduce_totals(totals, self.device)  # summed over ranks under torchrun
         seconds = time.perf_counter() - start
         seen = max(totals["seen"], 1)
         return {
             "epoch": epoch + 1,
             "train_loss": float(totals["loss_sum"]) / seen,
-            "train_accuracy": int(totals["correct"]) / seen,
+            "train_accuracy": int(totals["correct"]) / max(totals["labelled"], 1),  # distillation: labelled texts only
             "seconds": seconds,
             "examples_per_s": totals["seen"] / max(seconds, 1e-9),
             "lr": self.optimizer.param_groups[0]["lr"],
         }
 
-    def _train_step(self, inputs, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, int]:
-        """One optimisation step; returns the batch's ``(loss sum, correct predictions, examples)``, the first two
-        as 0-d tensors on the device (not read here, so that the step does not wait for the GPU)."""
+    def _train_step(self, inputs, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, int, int]:
+        """One optimisation step; returns the batch's ``(loss sum, correct predictions, examples, labelled
+        examples)``, the first two as 0-d tensors on the device (not read here, so that the step does not wait for
+        the GPU). Labelled examples are all of them, except for dict targets (a distillation transfer set), where
+        only labels >= 0 count."""
         cfg = self.config
         inputs = to_device(inputs, self.device)
-        labels = labels.to(self.device, non_blocking=True)
+        targets = to_device(labels, self.device)
+        n = len(labels["labels"]) if isinstance(labels, dict) else labels.shape[0]
+        labelled = n  # a dict of targets (loss_fn): only labels >= 0 count in the accuracy
+        if isinstance(labels, dict):
+            labelled, labels = int((labels["labels"] >= 0).sum()), targets["labels"]
         with _autocast(self.device, cfg.amp):
             output = call_model(self._forward, inputs)
-        loss = classification_loss(output, labels, cfg.aux_weight, self.class_weights)
+        if self.loss_fn is not None:
+            loss = self.loss_fn(output, targets)
+        else:
+            loss = classification_loss(output, labels, cfg.aux_weight, self.class_weights)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if cfg.grad_clip is not None:
             nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
         self.optimizer.step()
         apply_constraints(self.model)
-        n = labels.shape[0]
         logits = _main_logits(output)
         if is_multi_hot(labels):  # an example is right when every label is (subset accuracy at threshold 0.5)
-            return loss.detach() * n, ((logits > 0) == labels.bool()).all(dim=1).sum(), n
-        return loss.detach() * n, (logits.argmax(dim=1) == labels).sum(), n
+            return loss.detach() * n, ((logits > 0) == labels.bool()).all(dim=1).sum(), n, n
+        return loss.detach() * n, (logits.argmax(dim=1) == labels).sum(), n, labelled  # -1 never equals an argmax
 
     def evaluate(self, loader: Iterable, label_names: Sequence[str] | None = None) -> dict:
         """Metrics of the current model on a labelled loader."""
