@@ -186,3 +186,30 @@ def test_multi_label_runs_are_refused(toy_files, fake_teacher, tmp_path):
     config = _config(toy_files, tmp_path / "t", "data.multi_label=true")
     with pytest.raises(ValueError, match="multi-label runs cannot be distilled"):
         train_text_classifier(config, tmp_path / "m", echo=None)
+
+
+def test_a_masked_word_is_the_students_unknown_word_and_the_teachers_mask(tmp_path):
+    from textcnn.distill.config import DistillConfig
+    from textcnn.distill.student import build_transfer_set
+    from textcnn.text.tokenizers import UNK_ID
+
+    class MaskingTeacher(FakeTeacher):
+        mask_token = "[MASK]"
+
+        def logits(self, texts, **kwargs):
+            self.seen = list(texts)
+            return super().logits(texts, **kwargs)
+
+    teacher = MaskingTeacher()
+    texts = ["the plot was good and the acting was great", "a dull and boring film with poor music"]
+    config = DistillConfig(teacher="t", augment=6, p_mask=0.5, p_replace=0.0, p_ngram=0.0)
+    transfer = build_transfer_set(teacher, texts, [0, 1], ["pos", "neg"], config, seed=0, cache_dir=tmp_path)
+    augmented, shown = transfer.texts[2:], teacher.seen[2:]
+    assert augmented and all("<unk>" in t and "[MASK]" not in t for t in augmented)
+    assert [t.replace("<unk>", "[MASK]") for t in augmented] == shown  # the same texts, each mask in its own words
+    assert teacher.seen[:2] == texts  # the training texts go to the teacher unchanged
+    from textcnn.classify.build import fit_tokenizer
+
+    config = load_config(None, ["data.dataset=file", "data.train_file=x"])  # the default (Kim) tokenizer
+    ids = fit_tokenizer(config, texts).encode_batch(augmented)
+    assert all(ids[i].count(UNK_ID) == augmented[i].split().count("<unk>") for i in range(len(ids)))

@@ -28,12 +28,12 @@ class DistillConfig:
         temperature: Softening temperature of the ``kl`` loss (ignored by ``mse``).
         augment: Augmented transfer texts generated per training text (at most: duplicates are dropped). Tang et
             al. used 20; 4 keeps the teacher pass affordable on a CPU. 0: the training texts alone.
-        p_mask: Per-word probability of replacing a word by ``mask_token``.
+        p_mask: Per-word probability of masking a word: the student reads the mask as its unknown word
+            (``<unk>``), the teacher as its tokenizer's mask token (``[MASK]`` for BERT-style encoders).
         p_replace: Per-word probability of replacing a word by another word of the training texts, drawn by its
             frequency (a cheap stand-in for Tang's same-part-of-speech replacement, which needs a tagger).
         p_ngram: Probability that an augmented text is then cut down to one of its n-grams.
         ngram_range: ``[min, max]`` n of the sampled n-grams (Tang: 1 to 5), n drawn uniformly.
-        mask_token: The mask word; ``[MASK]`` is the mask of BERT-style teachers, an unknown word to the student.
         batch_size: Texts per teacher call when computing the logits.
 
     The augmentation seed is ``train.seed``. Teacher logits are cached on disk (see :mod:`textcnn.distill.targets`).
@@ -48,7 +48,6 @@ class DistillConfig:
     p_replace: float = 0.1
     p_ngram: float = 0.25
     ngram_range: list[int] = field(default_factory=lambda: [1, 5])
-    mask_token: str = "[MASK]"
     batch_size: int = 64
 
     def validate(self) -> None:
@@ -67,8 +66,6 @@ class DistillConfig:
             raise ValueError(f"distill.augment must be >= 0, got {self.augment}")
         if len(self.ngram_range) != 2 or not 1 <= self.ngram_range[0] <= self.ngram_range[1]:
             raise ValueError(f"distill.ngram_range must be [min, max] with 1 <= min <= max, got {self.ngram_range}")
-        if not self.mask_token.strip():
-            raise ValueError("distill.mask_token must not be empty")
         if self.batch_size < 1:
             raise ValueError(f"distill.batch_size must be >= 1, got {self.batch_size}")
         if self.teacher is not None and not self.teacher:

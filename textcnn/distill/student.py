@@ -124,18 +124,22 @@ def build_transfer_set(
     echo: Callable[[str], object] | None = None,
 ) -> TransferSet:
     """Augment the training texts (``config``'s rates, ``seed``) and get the teacher's logits of all of them (cached,
-    see :func:`textcnn.distill.targets.teacher_logits`)."""
+    see :func:`textcnn.distill.targets.teacher_logits`). A masked word is ``<unk>`` in the student's texts (its
+    unknown word, whatever its tokenizer) and the teacher's ``mask_token`` (if it has one) in the texts it scores."""
     from textcnn.distill.augment import augment_texts
     from textcnn.distill.targets import teacher_logits
+    from textcnn.text.tokenizers import UNK_TOKEN
 
     train_texts = list(train_texts)
     augmented = augment_texts(
         train_texts, per_text=config.augment, p_mask=config.p_mask, p_replace=config.p_replace,
-        p_ngram=config.p_ngram, ngram_range=config.ngram_range, mask_token=config.mask_token, seed=seed,
+        p_ngram=config.p_ngram, ngram_range=config.ngram_range, mask_token=UNK_TOKEN, seed=seed,
     )  # fmt: skip
     texts = train_texts + augmented
+    mask = getattr(teacher, "mask_token", None) or UNK_TOKEN  # the teacher reads a masked word as its own mask
+    shown = train_texts + [" ".join(mask if w == UNK_TOKEN else w for w in t.split(" ")) for t in augmented]
     logits, from_cache = teacher_logits(
-        teacher, texts, label_names, cache_dir=cache_dir, batch_size=config.batch_size, echo=echo
+        teacher, shown, label_names, cache_dir=cache_dir, batch_size=config.batch_size, echo=echo
     )
     labels = [int(y) for y in train_labels] + [NO_LABEL] * len(augmented)
     return TransferSet(texts, labels, logits, len(train_texts), from_cache)

@@ -112,7 +112,8 @@ def read_teacher_meta(path: str | Path) -> dict:
 
 
 class Teacher:
-    """A loaded teacher: ``logits(texts)`` scores texts; ``labels`` names its outputs; ``fingerprint`` identifies it.
+    """A loaded teacher: ``logits(texts)`` scores texts; ``labels`` names its outputs; ``fingerprint`` identifies it;
+    ``mask_token`` is its tokenizer's mask (``None`` if it has none).
 
     Args:
         path: A teacher folder (see the module docstring).
@@ -133,6 +134,7 @@ class Teacher:
             self.path, local_files_only=True, use_safetensors=True
         ).to(self.device)
         self.model.eval()
+        self.mask_token: str | None = self.tokenizer.mask_token  # what a masked word of a transfer text becomes
         if self.model.config.num_labels != len(self.labels):
             raise ValueError(f"{self.path}: the model has {self.model.config.num_labels} outputs but {META_FILE} "
                              f"names {len(self.labels)} labels")  # fmt: skip
