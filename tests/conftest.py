@@ -20,6 +20,20 @@ def data_dir() -> Path:
 from toy import TINY_OVERRIDES, toy_sentiment, write_csv  # noqa: E402,F401
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory):
+    """Caches (teacher logits) go to a folder of the test session, never to the user's ``~/.cache``."""
+    from textcnn.distill.targets import CACHE_ENV_VAR
+
+    old = os.environ.get(CACHE_ENV_VAR)
+    os.environ[CACHE_ENV_VAR] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if old is None:
+        os.environ.pop(CACHE_ENV_VAR, None)
+    else:
+        os.environ[CACHE_ENV_VAR] = old
+
+
 @pytest.fixture(scope="session")
 def toy_files(tmp_path_factory) -> dict[str, Path]:
     """train/dev/test CSV files of a learnable toy sentiment task."""
