@@ -158,8 +158,20 @@ def _run_cnn(run: BenchRun, data_dir: str | None, out_dir: Path, keep_models: bo
         "num_train": sizes.get("train"),
         "num_test": test.get("n"),
         "vector_coverage": round((emb["found"] + emb["lower_found"]) / emb["total"], 4) if emb.get("total") else None,
+        **_parts(metrics),
         **extra,
     }
+
+
+def _parts(metrics: dict) -> dict:
+    """What a hybrid's or a distilled student's record adds: the CNN's own test accuracy beside the hybrid's, the
+    transfer set's size."""
+    out = {}
+    if "hybrid" in metrics:
+        out["cnn_accuracy"] = metrics["cnn"]["test"]["accuracy"]
+    if "distill" in metrics:
+        out["augmented_texts"] = metrics["distill"]["augmented_texts"]
+    return out
 
 
 def _run_baseline(run: BenchRun, data_dir: str | None) -> dict:

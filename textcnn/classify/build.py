@@ -9,6 +9,9 @@ import torch
 
 from textcnn.classify.config import DATA_ARGUMENTS, ExperimentConfig, ModelConfig
 
+#: Texts encoded at once by :func:`text_loader` before their ids are packed into arrays.
+ENCODE_CHUNK = 4096
+
 
 def seed_everything(seed: int) -> None:
     """Seed Python's, numpy's and torch's global generators."""
@@ -104,11 +107,14 @@ def load_embedding_matrix(config: ExperimentConfig, tokenizer) -> tuple[np.ndarr
 def text_loader(tokenizer, split, config: ExperimentConfig, min_len: int, shuffle: bool):
     """A batch loader over a split's encoded texts, and the number of texts ``data.max_len`` truncates (keeping the
     tokens ``data.truncate`` says: one window per text, also when ``data.windows`` pools windows at prediction)."""
-    from textcnn.data.batching import make_text_loader
+    from textcnn.data.batching import PackedIds, make_text_loader
     from textcnn.training.device import resolve_device
 
-    ids = tokenizer.encode_batch(list(split.texts))
-    truncated = sum(1 for s in ids if config.data.max_len is not None and len(s) > config.data.max_len)
+    texts = split.texts if isinstance(split.texts, (list, tuple)) else list(split.texts)
+    # encoded a chunk at a time and packed (4 bytes a token), so only one chunk's Python lists exist at once
+    ids = PackedIds.concatenate([PackedIds(tokenizer.encode_batch(list(texts[i : i + ENCODE_CHUNK])))
+                                 for i in range(0, len(texts), ENCODE_CHUNK)])  # fmt: skip
+    truncated = 0 if config.data.max_len is None else int((ids.lengths > config.data.max_len).sum())
     loader = make_text_loader(
         ids,
         list(split.labels),

@@ -254,6 +254,9 @@ class Trainer:
             resume: Continue from ``out_dir/checkpoint.pt`` when it exists (after a crash or kill); the result is
                 the same as an uninterrupted run with the same seed (on CPU).
         """
+        from textcnn.training.memory import fix_mmap_threshold
+
+        fix_mmap_threshold()  # glibc: memory stays flat over the steps (see textcnn.training.memory)
         with torch_threads(self.config.num_threads):
             return self._fit(train_loader, dev_loader, resume)
 
