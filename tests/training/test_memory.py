@@ -9,7 +9,7 @@ import pytest
 from textcnn.training.memory import fix_mmap_threshold
 
 # A freed 16 MiB block raises glibc's dynamic threshold; 2 MiB blocks then come from the heap, and a small live block
-# after each keeps their holes from being trimmed: the child prints the MiB still resident after freeing them.
+# before each keeps their holes from being trimmed: the child prints the MiB still resident after freeing them.
 _CHILD = """
 import sys, numpy as np
 if sys.argv[1] == "fix":
@@ -22,9 +22,9 @@ del_me = np.ones(16 << 20, dtype=np.uint8)
 del del_me
 keep = []
 for i in range(64):
-    keep.append(np.ones((2 << 20) + i * 4096, dtype=np.uint8))
     keep.append(np.ones(64, dtype=np.uint8).copy())
-del keep[0::2]
+    keep.append(np.ones((2 << 20) + i * 4096, dtype=np.uint8))
+del keep[1::2]
 print(rss() - base)
 """
 
