@@ -188,6 +188,9 @@ def test_teacher_runs_once_per_fold_and_a_cnn_distils_from_it(tmp_path, data_dir
     assert report.ran == 1 and len(report.failed) == 1 and "no teacher in" in report.failed[0][1]  # fold 1 has none
     cnn = read_results(out / "results.jsonl")[-1]
     assert cnn["options"]["distill.teacher"] == "runner" and cnn["fold"] == 0 and cnn["augmented_texts"] > 1000
+    other = plan_runs(["cr"], methods=["cnn"], modes=["rand"], folds=[0], overrides=[*student, "data.dev_fraction=0.2"])
+    report = run_benchmark(other, out, data_dir=str(data_dir), echo=None)  # not distilled from another split's teacher
+    assert "another split: data.dev_fraction 0.1 (here 0.2)" in report.failed[0][1]
     moved = plan_runs(["cr"], methods=["teacher"], folds=[0], overrides=[*teacher[:-1], "teacher.lr=0.001"])
     report = run_benchmark(moved, out, data_dir=str(data_dir), echo=None)  # another setting: not silently reused
     assert "other settings" in report.failed[0][1]

@@ -1,5 +1,6 @@
 """fix_mmap_threshold: freed large blocks go back to the system instead of staying in glibc's heap."""
 
+import os
 import platform
 import subprocess
 import sys
@@ -9,7 +10,7 @@ import pytest
 from textcnn.training.memory import fix_mmap_threshold
 
 # A freed 16 MiB block raises glibc's dynamic threshold; 2 MiB blocks then come from the heap, and a small live block
-# before each keeps their holes from being trimmed: the child prints the MiB still resident after freeing them.
+# above each keeps their holes from being trimmed: the child prints the MiB still resident after freeing them.
 _CHILD = """
 import sys, numpy as np
 if sys.argv[1] == "fix":
@@ -22,15 +23,16 @@ del_me = np.ones(16 << 20, dtype=np.uint8)
 del del_me
 keep = []
 for i in range(64):
-    keep.append(np.ones(64, dtype=np.uint8).copy())
-    keep.append(np.ones((2 << 20) + i * 4096, dtype=np.uint8))
+    big = np.ones((2 << 20) + i * 4096, dtype=np.uint8)
+    keep += [np.ones(64, dtype=np.uint8).copy(), big]  # the small block lies above the big one in the heap
 del keep[1::2]
 print(rss() - base)
 """
 
 
 def _retained_mib(mode: str) -> float:
-    out = subprocess.run([sys.executable, "-c", _CHILD, mode], capture_output=True, text=True, check=True)
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_MMAP_THRESHOLD_"}
+    out = subprocess.run([sys.executable, "-c", _CHILD, mode], capture_output=True, text=True, check=True, env=env)
     return float(out.stdout)
 
 
@@ -41,4 +43,5 @@ def test_fixed_threshold_returns_freed_blocks():
 
 
 def test_reports_whether_it_applied():
-    assert fix_mmap_threshold() is (platform.system() == "Linux" and platform.libc_ver()[0] == "glibc")
+    glibc = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
+    assert fix_mmap_threshold() is (glibc and "MALLOC_MMAP_THRESHOLD_" not in os.environ)

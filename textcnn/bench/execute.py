@@ -78,6 +78,22 @@ def check_teacher_options(per_dataset: dict[str, dict[str, object]]) -> None:
             )
 
 
+#: The data settings that make a split: a teacher is reused (or distilled from) only on the split it was trained on.
+SPLIT_KEYS = ("dataset", "fold", "split_seed", "dev_fraction", "options")
+
+
+def check_same_split(folder: Path, config) -> None:
+    """Refuse a teacher of ``folder`` whose data settings (:data:`SPLIT_KEYS`) differ from ``config``'s, naming them."""
+    from textcnn.distill.teacher import read_teacher_meta
+
+    theirs = read_teacher_meta(folder).get("data", {})
+    ours = config.to_dict()["data"]
+    differ = [k for k in SPLIT_KEYS if theirs.get(k) != ours.get(k)]
+    if differ:
+        shown = ", ".join(f"data.{k} {theirs.get(k)!r} (here {ours.get(k)!r})" for k in differ)
+        raise ValueError(f"the teacher in {folder} was trained on another split: {shown}")
+
+
 def _run_teacher(run: BenchRun, data_dir: str | None, out_dir: Path) -> dict:
     """Fine-tune (or reuse, when its folder is complete with the same settings) the teacher of the run's fold."""
     import dataclasses
@@ -94,6 +110,7 @@ def _run_teacher(run: BenchRun, data_dir: str | None, out_dir: Path) -> dict:
     folder = teacher_dir(out_dir, run.dataset, run.fold, run.seed)
     wanted = {k: v for k, v in dataclasses.asdict(settings).items() if k not in ("num_threads", "device")}
     if is_teacher_dir(folder):
+        check_same_split(folder, config)
         kept = {k: v for k, v in read_teacher_meta(folder)["teacher"].items() if k in wanted}
         if kept != wanted:
             raise ValueError(f"{folder} holds a teacher trained with other settings ({kept}); move it away to retrain")
@@ -128,6 +145,8 @@ def _run_cnn(run: BenchRun, data_dir: str | None, out_dir: Path, keep_models: bo
     vectors = None if run.mode == "rand" else run.vectors
     config = build_config(run.dataset, run.mode, fold=run.fold, seed=run.seed, vectors=vectors, options=options,
                           data_dir=data_dir)  # fmt: skip
+    if config.distill.teacher is not None and (Path(config.distill.teacher) / "teacher.json").is_file():
+        check_same_split(Path(config.distill.teacher), config)
     extra: dict = {}
     if w2v_dim(run.vectors) is not None and run.mode != "rand":
         path, seconds = _w2v_vectors(run, config, out_dir)
