@@ -145,7 +145,7 @@ def test_config_show_prints_every_section_with_the_model_resolved():
     result = _run(["config", "show", "--set", "model.num_filters=50", "--set", "train.epochs=3"])
     assert result.exit_code == 0, result.output
     shown = yaml.safe_load(result.output)
-    assert list(shown) == ["data", "tokenizer", "embeddings", "model", "train"]
+    assert list(shown) == ["data", "tokenizer", "embeddings", "model", "train", "distill"]
     assert shown["model"] == {
         "name": "kim_cnn",
         "embedding_dim": 300,
