@@ -65,6 +65,35 @@ def tiny_model_dir(tmp_path_factory, toy_files) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def bert_files(tmp_path_factory) -> dict[str, str]:
+    """train/dev/test CSV files of a toy task in the tiny BERT's vocabulary (tests/tiny_bert.py)."""
+    from tiny_bert import bert_sentiment
+
+    root = tmp_path_factory.mktemp("bert-toy")
+    return {name: str(write_csv(root / f"{name}.csv", *bert_sentiment(n, seed))) for name, n, seed in
+            (("train", 240, 0), ("dev", 60, 1), ("test", 60, 2))}  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def tiny_teacher_dir(tmp_path_factory, bert_files) -> Path:
+    """A teacher folder: the tiny random BERT fine-tuned on :func:`bert_files` (once per test session; needs
+    ``transformers``)."""
+    pytest.importorskip("transformers")
+    from tiny_bert import make_tiny_bert
+
+    from textcnn.classify.config import load_config
+    from textcnn.distill.teacher import TeacherConfig
+    from textcnn.distill.teacher_train import train_teacher
+
+    encoder = make_tiny_bert(tmp_path_factory.mktemp("bert"))
+    out = tmp_path_factory.mktemp("teacher") / "t"
+    config = load_config(None, ["data.dataset=file", *(f"data.{k}_file={v}" for k, v in bert_files.items())])
+    settings = TeacherConfig(encoder=str(encoder), epochs=4, batch_size=16, lr=3e-3, max_length=16, num_threads=1)
+    train_teacher(config, settings, out, echo=None)
+    return out
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _torch_threads():
     """Every test runs with textcnn's own CPU thread policy (auto_num_threads: 1 on a 2-core machine), restored after

@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner
 
 from tests.tiny_bert import bert_sentiment, make_tiny_bert
-from tests.toy import write_csv
 from textcnn.classify.config import load_config
 from textcnn.cli.main import cli
 from textcnn.distill.teacher import META_FILE, TeacherConfig, load_teacher, read_teacher_meta, teacher_fingerprint
@@ -19,25 +18,8 @@ from textcnn.distill.teacher_train import train_teacher
 pytest.importorskip("transformers")
 
 
-@pytest.fixture(scope="module")
-def toy_files(tmp_path_factory) -> dict:
-    root = tmp_path_factory.mktemp("toy")
-    return {name: str(write_csv(root / f"{name}.csv", *bert_sentiment(n, seed))) for name, n, seed in
-            (("train", 240, 0), ("dev", 60, 1), ("test", 60, 2))}  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def teacher_dir(toy_files, tmp_path_factory) -> Path:
-    encoder = make_tiny_bert(tmp_path_factory.mktemp("bert"))
-    out = tmp_path_factory.mktemp("teacher") / "t"
-    config = load_config(None, ["data.dataset=file", *(f"data.{k}_file={v}" for k, v in toy_files.items())])
-    settings = TeacherConfig(encoder=str(encoder), epochs=4, batch_size=16, lr=3e-3, max_length=16, num_threads=1)
-    train_teacher(config, settings, out, echo=None)
-    return out
-
-
-def test_teacher_learns_the_toy_task_and_keeps_the_best_dev_epoch(teacher_dir):
-    metrics = json.loads((teacher_dir / "metrics.json").read_text())
+def test_teacher_learns_the_toy_task_and_keeps_the_best_dev_epoch(tiny_teacher_dir):
+    metrics = json.loads((tiny_teacher_dir / "metrics.json").read_text())
     dev = [h["dev_accuracy"] for h in metrics["history"]]
     assert metrics["dev"]["accuracy"] == pytest.approx(max(dev))  # the kept weights are the best dev epoch's
     assert metrics["best_epoch"] == 1 + dev.index(max(dev))
@@ -45,50 +27,50 @@ def test_teacher_learns_the_toy_task_and_keeps_the_best_dev_epoch(teacher_dir):
     assert metrics["test"]["texts_per_s"] > 0
 
 
-def test_folder_is_self_describing_and_loads_to_the_same_scores(teacher_dir, toy_files):
-    meta = read_teacher_meta(teacher_dir)
+def test_folder_is_self_describing_and_loads_to_the_same_scores(tiny_teacher_dir, bert_files):
+    meta = read_teacher_meta(tiny_teacher_dir)
     assert meta["labels"] == ["neg", "pos"] and meta["max_length"] == 16
-    assert (teacher_dir / "model.safetensors").is_file() and not list(teacher_dir.glob("*.bin"))
-    teacher = load_teacher(teacher_dir, device="cpu")
+    assert (tiny_teacher_dir / "model.safetensors").is_file() and not list(tiny_teacher_dir.glob("*.bin"))
+    teacher = load_teacher(tiny_teacher_dir, device="cpu")
     texts, labels = bert_sentiment(60, 2)
     logits = teacher.logits(texts, batch_size=7)
     assert logits.shape == (60, 2) and logits.dtype == np.float32
     accuracy = np.mean(np.array(teacher.labels)[logits.argmax(1)] == np.array(labels))
-    metrics = json.loads((teacher_dir / "metrics.json").read_text())
+    metrics = json.loads((tiny_teacher_dir / "metrics.json").read_text())
     assert accuracy == pytest.approx(metrics["test"]["accuracy"])  # same texts as the test file: same scores
     one_by_one = np.stack([teacher.logits([t])[0] for t in texts[:5]])
     np.testing.assert_allclose(one_by_one, logits[:5], atol=1e-4)  # batching by length keeps the order
 
 
-def test_fingerprint_changes_with_the_weights(teacher_dir, tmp_path):
+def test_fingerprint_changes_with_the_weights(tiny_teacher_dir, tmp_path):
     import shutil
 
-    copy = Path(shutil.copytree(teacher_dir, tmp_path / "copy"))
-    assert teacher_fingerprint(copy) == teacher_fingerprint(teacher_dir)
+    copy = Path(shutil.copytree(tiny_teacher_dir, tmp_path / "copy"))
+    assert teacher_fingerprint(copy) == teacher_fingerprint(tiny_teacher_dir)
     data = bytearray((copy / "model.safetensors").read_bytes())
     data[-1] ^= 1
     (copy / "model.safetensors").write_bytes(bytes(data))
-    assert teacher_fingerprint(copy) != teacher_fingerprint(teacher_dir)
+    assert teacher_fingerprint(copy) != teacher_fingerprint(tiny_teacher_dir)
 
 
-def test_clear_errors(tmp_path, teacher_dir, toy_files):
+def test_clear_errors(tmp_path, tiny_teacher_dir, bert_files):
     with pytest.raises(FileNotFoundError, match="not a teacher folder"):
         load_teacher(tmp_path)
-    config = load_config(None, ["data.dataset=file", f"data.train_file={toy_files['train']}"])
+    config = load_config(None, ["data.dataset=file", f"data.train_file={bert_files['train']}"])
     with pytest.raises(ValueError, match="already holds a teacher"):
-        train_teacher(config, TeacherConfig(encoder=str(teacher_dir)), teacher_dir, echo=None)
+        train_teacher(config, TeacherConfig(encoder=str(tiny_teacher_dir)), tiny_teacher_dir, echo=None)
     with pytest.raises(FileNotFoundError, match="encoder folder"):
         train_teacher(config, TeacherConfig(encoder=str(tmp_path / "none")), tmp_path / "o", echo=None)
     with pytest.raises(ValueError, match="teacher.epochs"):
         TeacherConfig(encoder="x", epochs=0).validate()
-    meta = json.loads((teacher_dir / META_FILE).read_text())
+    meta = json.loads((tiny_teacher_dir / META_FILE).read_text())
     assert meta["format"] == "textcnn-teacher"
 
 
-def test_cli_trains_a_teacher_and_refuses_non_data_settings(toy_files, tmp_path):
+def test_cli_trains_a_teacher_and_refuses_non_data_settings(bert_files, tmp_path):
     encoder = make_tiny_bert(tmp_path / "bert")
-    args = ["teacher", "train", "--encoder", str(encoder), "--dataset", "file", "--train-file", toy_files["train"],
-            "--dev-file", toy_files["dev"], "--epochs", "1", "--max-length", "16"]  # fmt: skip
+    args = ["teacher", "train", "--encoder", str(encoder), "--dataset", "file", "--train-file", bert_files["train"],
+            "--dev-file", bert_files["dev"], "--epochs", "1", "--max-length", "16"]  # fmt: skip
     args += ["--out", str(tmp_path / "t")]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
