@@ -11,7 +11,6 @@ outside the run's folder (which a failed or overwritten run deletes): ``$TEXTCNN
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -109,12 +108,13 @@ def _read(path: Path, rows: int, columns: int) -> np.ndarray | None:
 
 def _write(folder: Path, key: str, logits: np.ndarray, teacher) -> None:
     """Write ``<key>.json`` then ``<key>.npy``, each atomically (a killed run leaves no half file)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    from textcnn.utils.io import atomic_write, atomic_write_json
+
     meta = {"fingerprint": teacher.fingerprint, "labels": list(teacher.labels), "texts": int(logits.shape[0])}
-    tmp = folder / f".{key}.{os.getpid()}.json.tmp"
-    tmp.write_text(json.dumps(meta, indent=2), encoding="utf-8")
-    os.replace(tmp, folder / f"{key}.json")
-    tmp = folder / f".{key}.{os.getpid()}.npy.tmp"
-    with open(tmp, "wb") as fh:
-        np.save(fh, logits, allow_pickle=False)
-    os.replace(tmp, folder / f"{key}.npy")
+    atomic_write_json(folder / f"{key}.json", meta)
+
+    def save(tmp: Path) -> None:
+        with open(tmp, "wb") as fh:  # a file object: np.save would add ".npy" to the temporary name
+            np.save(fh, logits, allow_pickle=False)
+
+    atomic_write(folder / f"{key}.npy", save)
