@@ -181,13 +181,23 @@ def predict_files(
         top_k = min(top_k, len(clf.labels))
         stats = PredictStats()
         texts = iter_input_texts(inputs, column or trained_text_column(clf), input_format, stats)
-        if getattr(clf, "multi_label", False):
-            _predict_multilabel(clf, texts, out, fmt=fmt, top_k=top_k, all_probs=all_probs, batch_size=batch_size,
-                                stats=stats, progress=progress)  # fmt: skip
-            return stats
-        rows = _rows(clf.iter_proba(texts, batch_size=batch_size, stats=stats), clf.labels, top_k, all_probs)
-        _write(_with_progress(rows, progress, out), out, fmt, clf.labels, top_k, all_probs)
+        write_text_predictions(clf, texts, out, fmt=fmt, top_k=top_k, all_probs=all_probs, batch_size=batch_size,
+                               stats=stats, progress=progress)  # fmt: skip
     return stats
+
+
+def write_text_predictions(
+    clf: TextClassifier, texts: Iterable[str], out: TextIO, *, fmt: str, top_k: int, all_probs: bool,
+    batch_size: int, stats: PredictStats, progress: bool | None,
+) -> None:  # fmt: skip
+    """Write one row per text of ``texts`` to ``out`` (with the header of ``fmt``): the top ``top_k`` labels, or for a
+    multi-label classifier every label at or above its threshold; ``top_k`` at most the number of labels."""
+    if getattr(clf, "multi_label", False):
+        _predict_multilabel(clf, texts, out, fmt=fmt, top_k=top_k, all_probs=all_probs, batch_size=batch_size,
+                            stats=stats, progress=progress)  # fmt: skip
+        return
+    rows = _rows(clf.iter_proba(texts, batch_size=batch_size, stats=stats), clf.labels, top_k, all_probs)
+    _write(_with_progress(rows, progress, out), out, fmt, clf.labels, top_k, all_probs)
 
 
 def _predict_multilabel(

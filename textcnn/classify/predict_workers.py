@@ -176,13 +176,8 @@ def _predict_shard(job: _Job) -> PredictStats:
     texts = shard_texts(job.shard, stats)
     top_k = min(job.top_k, len(clf.labels))
     with open(job.part, "w", encoding="utf-8", newline="") as out:
-        if getattr(clf, "multi_label", False):
-            single._predict_multilabel(clf, texts, out, fmt=job.fmt, top_k=top_k, all_probs=job.all_probs,
-                                       batch_size=job.batch_size, stats=stats, progress=False)  # fmt: skip
-        else:
-            proba = clf.iter_proba(texts, batch_size=job.batch_size, stats=stats)
-            rows = single._rows(proba, clf.labels, top_k, job.all_probs)
-            single._write(rows, out, job.fmt, clf.labels, top_k, job.all_probs)
+        single.write_text_predictions(clf, texts, out, fmt=job.fmt, top_k=top_k, all_probs=job.all_probs,
+                                      batch_size=job.batch_size, stats=stats, progress=False)  # fmt: skip
     return stats
 
 
