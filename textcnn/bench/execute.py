@@ -134,18 +134,19 @@ def _run_teacher(run: BenchRun, data_dir: str | None, out_dir: Path) -> dict:
 
 def _run_cnn(run: BenchRun, data_dir: str | None, out_dir: Path, keep_models: bool) -> dict:
     from textcnn.classify.train import train_text_classifier
+    from textcnn.distill.teacher import is_teacher_dir
 
     options = dict(run.options)
     if options.get(RUNNER_TEACHER_KEY) == RUNNER_TEACHER:
         folder = teacher_dir(out_dir, run.dataset, run.fold)
-        if not (folder / "teacher.json").is_file():
+        if not is_teacher_dir(folder):
             raise ValueError(f"{RUNNER_TEACHER_KEY}={RUNNER_TEACHER}: no teacher in {folder}; run the teacher method "
                              "for this dataset and fold first (same --out)")  # fmt: skip
         options[RUNNER_TEACHER_KEY] = str(folder)
     vectors = None if run.mode == "rand" else run.vectors
     config = build_config(run.dataset, run.mode, fold=run.fold, seed=run.seed, vectors=vectors, options=options,
                           data_dir=data_dir)  # fmt: skip
-    if config.distill.teacher is not None and (Path(config.distill.teacher) / "teacher.json").is_file():
+    if config.distill.teacher is not None and is_teacher_dir(config.distill.teacher):
         check_same_split(Path(config.distill.teacher), config)
     extra: dict = {}
     if w2v_dim(run.vectors) is not None and run.mode != "rand":
