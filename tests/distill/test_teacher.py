@@ -92,3 +92,17 @@ def test_encoder_is_a_folder_or_the_packaged_minilm(tmp_path):
         config = json.loads((folder / "config.json").read_text())
         assert config["hidden_size"] == 384 and config["num_hidden_layers"] == 6
     assert not folder.exists()  # extracted for the run only
+
+
+def test_the_encoder_is_loaded_only_when_logits_are_computed(tiny_teacher_dir, tmp_path):
+    from textcnn.distill.targets import teacher_logits
+
+    texts, _ = bert_sentiment(12, 3)
+    teacher = load_teacher(tiny_teacher_dir, device="cpu")
+    assert not teacher.loaded and teacher.mask_token == "[MASK]"  # read from tokenizer_config.json
+    first, cached = teacher_logits(teacher, texts, ["neg", "pos"], cache_dir=tmp_path)
+    assert not cached and teacher.loaded
+    again = load_teacher(tiny_teacher_dir, device="cpu")
+    second, cached = teacher_logits(again, texts, ["neg", "pos"], cache_dir=tmp_path)
+    assert cached and not again.loaded  # all logits cached: the weights were never read into a model
+    np.testing.assert_array_equal(first, second)

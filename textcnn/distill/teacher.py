@@ -112,8 +112,13 @@ def read_teacher_meta(path: str | Path) -> dict:
 
 
 class Teacher:
-    """A loaded teacher: ``logits(texts)`` scores texts; ``labels`` names its outputs; ``fingerprint`` identifies it;
+    """A teacher folder: ``logits(texts)`` scores texts; ``labels`` names its outputs; ``fingerprint`` identifies it;
     ``mask_token`` is its tokenizer's mask (``None`` if it has none).
+
+    The encoder is loaded (with ``transformers``) on the first call of :meth:`logits`, not before: a run whose
+    logits are all in the cache neither imports ``transformers`` nor reads the weights into memory (the fingerprint
+    hashes the weight file's bytes). The mask token is read from ``tokenizer_config.json``; a folder whose file
+    does not name it has its tokenizer loaded at once.
 
     Args:
         path: A teacher folder (see the module docstring).
@@ -121,29 +126,71 @@ class Teacher:
     """
 
     def __init__(self, path: str | Path, device: str = "auto") -> None:
-        from textcnn.training.device import resolve_device
-
         self.path = Path(path)
         meta = read_teacher_meta(self.path)
-        transformers = import_transformers()
         self.labels: list[str] = [str(x) for x in meta["labels"]]
         self.max_length = int(meta["max_length"])
-        self.device = resolve_device(device)
-        self.tokenizer = transformers.AutoTokenizer.from_pretrained(self.path, local_files_only=True)
-        self.model = transformers.AutoModelForSequenceClassification.from_pretrained(
-            self.path, local_files_only=True, use_safetensors=True
-        ).to(self.device)
-        self.model.eval()
-        self.mask_token: str | None = self.tokenizer.mask_token  # what a masked word of a transfer text becomes
-        if self.model.config.num_labels != len(self.labels):
-            raise ValueError(f"{self.path}: the model has {self.model.config.num_labels} outputs but {META_FILE} "
-                             f"names {len(self.labels)} labels")  # fmt: skip
+        self.device_name = device
         self.fingerprint = teacher_fingerprint(self.path)
+        self._model = None
+        self._tokenizer = None
+        found, mask = _configured_mask_token(self.path)
+        self.mask_token: str | None = mask if found else self.tokenizer.mask_token  # a masked word becomes this
+
+    @property
+    def tokenizer(self):
+        """The teacher's Hugging Face tokenizer (loaded on first use)."""
+        if self._tokenizer is None:
+            transformers = import_transformers()
+            self._tokenizer = transformers.AutoTokenizer.from_pretrained(self.path, local_files_only=True)
+        return self._tokenizer
+
+    @property
+    def model(self):
+        """The fine-tuned sequence classifier, in eval mode on its device (loaded on first use).
+
+        Raises:
+            ValueError: The model's number of outputs is not the number of labels in ``teacher.json``.
+        """
+        if self._model is None:
+            from textcnn.training.device import resolve_device
+
+            transformers = import_transformers()
+            self.device = resolve_device(self.device_name)
+            model = transformers.AutoModelForSequenceClassification.from_pretrained(
+                self.path, local_files_only=True, use_safetensors=True
+            )
+            if model.config.num_labels != len(self.labels):
+                raise ValueError(f"{self.path}: the model has {model.config.num_labels} outputs but {META_FILE} "
+                                 f"names {len(self.labels)} labels")  # fmt: skip
+            self._model = model.to(self.device).eval()
+        return self._model
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the encoder has been loaded (it is, once :meth:`logits` has run)."""
+        return self._model is not None
 
     def logits(self, texts: list[str], *, batch_size: int = 64, echo=None) -> np.ndarray:
         """The teacher's logits ``(N, C)`` float32 for ``texts``, in order (batched by length, no gradients)."""
-        return predict_logits(self.model, self.tokenizer, list(texts), max_length=self.max_length,
+        model = self.model
+        return predict_logits(model, self.tokenizer, list(texts), max_length=self.max_length,
                               batch_size=batch_size, device=self.device, echo=echo)  # fmt: skip
+
+
+def _configured_mask_token(path: Path) -> tuple[bool, str | None]:
+    """``(True, token)`` when ``tokenizer_config.json`` names the mask token (a string, or ``{"content": ...}``),
+    ``(True, None)`` when it says there is none, ``(False, None)`` when the file is missing or silent on it."""
+    config = path / "tokenizer_config.json"
+    if not config.is_file():
+        return False, None
+    data = json.loads(config.read_text(encoding="utf-8"))
+    if "mask_token" not in data:
+        return False, None
+    token = data["mask_token"]
+    if isinstance(token, dict):
+        token = token.get("content")
+    return True, (str(token) if token is not None else None)
 
 
 def load_teacher(path: str | Path, device: str = "auto") -> Teacher:
