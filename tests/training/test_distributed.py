@@ -83,20 +83,36 @@ def test_each_rank_takes_a_disjoint_equal_share_of_every_global_batch():
     assert list(tiny) == [[0]]  # a global batch smaller than the world is padded by repetition
 
 
-def test_two_gloo_processes_match_one_process_on_the_global_batch(files, tmp_path):
+def _torchrun(files: dict[str, Path], out: Path, *program: str, resume: bool = False) -> subprocess.CompletedProcess:
+    """``torchrun --nproc-per-node 2 PROGRAM train ...`` (PROGRAM: ``-m textcnn`` or a worker script) into ``out``."""
+    sets = [arg for o in [*_data_overrides(files), *OVERRIDES, f"train.batch_size={PER_RANK_BATCH}"]
+            for arg in ("--set", o)]  # fmt: skip
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", str(WORLD), "--master-addr",
+                "127.0.0.1", "--master-port", str(_free_port())]  # torchrun  # fmt: skip
+    cmd = [*launcher, *program, "train", *sets, "--out", str(out), *(["--resume"] if resume else [])]
+    return subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def ddp_run(files, tmp_path_factory) -> Path:
+    """The model folder of an uninterrupted 2-process ``torchrun -m textcnn train`` run."""
+    out = tmp_path_factory.mktemp("ddp") / "run"
+    run = _torchrun(files, out, "-m", "textcnn")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.count("vocabulary:") == 1  # only rank 0 prints
+    return out
+
+
+def _log(out: Path) -> list[dict]:
+    return [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]
+
+
+def test_two_gloo_processes_match_one_process_on_the_global_batch(files, ddp_run, tmp_path):
     from textcnn.classify.config import load_config
     from textcnn.classify.train import train_text_classifier
 
     common = [*_data_overrides(files), *OVERRIDES]
-    ddp_out = tmp_path / "ddp"
-    sets = [arg for o in [*common, f"train.batch_size={PER_RANK_BATCH}"] for arg in ("--set", o)]
-    launcher = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", str(WORLD), "--master-addr",
-                "127.0.0.1", "--master-port", str(_free_port())]  # torchrun  # fmt: skip
-    cmd = [*launcher, "-m", "textcnn", "train", *sets, "--out", str(ddp_out)]
-    run = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert run.stdout.count("vocabulary:") == 1  # only rank 0 prints
-
+    ddp_out = ddp_run
     single = load_config(None, [*common, f"train.batch_size={PER_RANK_BATCH * WORLD}"])
     single_out = tmp_path / "single"
     train_text_classifier(single, single_out, echo=None)
@@ -105,9 +121,7 @@ def test_two_gloo_processes_match_one_process_on_the_global_batch(files, tmp_pat
     assert ddp_w.keys() == one_w.keys()
     for name, weight in ddp_w.items():
         torch.testing.assert_close(weight, one_w[name], atol=1e-4, rtol=1e-4, msg=name)
-    logs = [[json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]
-            for out in (ddp_out, single_out)]  # fmt: skip
-    for ddp_epoch, one_epoch in zip(*logs, strict=True):
+    for ddp_epoch, one_epoch in zip(_log(ddp_out), _log(single_out), strict=True):
         assert ddp_epoch["train_loss"] == pytest.approx(one_epoch["train_loss"], abs=1e-5)  # reduced over ranks
         assert ddp_epoch["train_accuracy"] == one_epoch["train_accuracy"]
         assert ddp_epoch["dev_accuracy"] == one_epoch["dev_accuracy"]
@@ -148,3 +162,46 @@ def test_a_rank_that_dies_makes_the_other_fail_within_the_timeout(files, tmp_pat
     assert procs[0].returncode != 0, "rank 0 survived its peer's death"
     assert "RuntimeError" in errors[0]  # a traceback naming the broken collective (Gloo: connection reset)
     assert time.monotonic() - start < 40  # well under the 20 s collective timeout after the start-up
+
+
+# `textcnn train` under torchrun whose ranks all die after epoch 1, once rank 0 has written its checkpoint (the barrier
+# makes sure of that): a kill between epochs, as a crash or a lost machine would leave the run.
+_CRASH_AFTER_EPOCH_1 = """
+import os
+from torch import distributed as dist
+from textcnn.cli.main import cli
+from textcnn.training.trainer import Trainer
+
+class CrashAfterEpoch1:
+    def on_epoch_end(self, trainer, state, record):
+        dist.barrier()
+        os._exit(17)
+
+defaults = Trainer.default_callbacks
+Trainer.default_callbacks = lambda self, resume: [*defaults(self, resume), CrashAfterEpoch1()]
+cli(prog_name="textcnn")
+"""
+
+
+def test_a_two_process_run_killed_after_epoch_1_resumes_to_the_uninterrupted_model(files, ddp_run, tmp_path):
+    script = tmp_path / "crash.py"
+    script.write_text(_CRASH_AFTER_EPOCH_1, encoding="utf-8")
+    out = tmp_path / "resumed"
+    crashed = _torchrun(files, out, str(script))
+    assert crashed.returncode != 0, crashed.stdout + crashed.stderr
+    assert (out / "checkpoint.pt").exists() and not (out / "model.safetensors").exists()
+    assert [e["epoch"] for e in _log(out)] == [1]
+
+    resumed = _torchrun(files, out, "-m", "textcnn", resume=True)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert resumed.stdout.count("epoch 2/2") == 1 and "epoch 1/2" not in resumed.stdout  # epoch 1 is not run again
+    weights, uninterrupted = load_file(out / "model.safetensors"), load_file(ddp_run / "model.safetensors")
+    assert weights.keys() == uninterrupted.keys()
+    for name, weight in weights.items():  # same world size, same seed: the same floating-point operations
+        assert torch.equal(weight, uninterrupted[name]), name
+    for got, want in zip(_log(out), _log(ddp_run), strict=True):
+        assert {k: v for k, v in got.items() if k not in ("seconds", "examples_per_s")} == {
+            k: v for k, v in want.items() if k not in ("seconds", "examples_per_s")
+        }
+    assert json.loads((out / "metrics.json").read_text())["epochs_run"] == 2
+    assert not (out / "checkpoint.pt").exists()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+from array import array
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -24,7 +26,7 @@ def fit_tokenizer(config: ExperimentConfig, texts):
     """The configured tokenizer, fitted on ``texts`` (the training split only)."""
     from textcnn.text.tokenizers import TextTokenizer
 
-    return TextTokenizer(config.tokenizer).fit(list(texts))
+    return TextTokenizer(config.tokenizer).fit(texts)  # one streaming pass (an ArrowTexts is read chunk by chunk)
 
 
 def build_text_model(
@@ -110,14 +112,14 @@ def text_loader(tokenizer, split, config: ExperimentConfig, min_len: int, shuffl
     from textcnn.data.batching import PackedIds, make_text_loader
     from textcnn.training.device import resolve_device
 
-    texts = split.texts if isinstance(split.texts, (list, tuple)) else list(split.texts)
+    texts = split.texts if isinstance(split.texts, Sequence) else list(split.texts)  # slices of an ArrowTexts
     # encoded a chunk at a time and packed (4 bytes a token), so only one chunk's Python lists exist at once
     ids = PackedIds.concatenate([PackedIds(tokenizer.encode_batch(list(texts[i : i + ENCODE_CHUNK])))
                                  for i in range(0, len(texts), ENCODE_CHUNK)])  # fmt: skip
     truncated = 0 if config.data.max_len is None else int((ids.lengths > config.data.max_len).sum())
     loader = make_text_loader(
         ids,
-        list(split.labels),
+        split.labels if isinstance(split.labels, array) else list(split.labels),  # an ArrowSplit's, as they are
         batch_size=config.train.batch_size,
         shuffle=shuffle,
         seed=config.train.seed,

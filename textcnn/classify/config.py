@@ -56,6 +56,10 @@ class DataConfig:
             one cell separated by ``label_separator`` (CSV/TSV). Multi-label registered datasets (``20ng_hierarchy``)
             are multi-label without it.
         label_separator: Separator of the labels in one cell of your files (``multi_label`` only).
+        arrow: Training data larger than memory: your training file (``dataset: file``, single-label) is converted
+            once to a memory-mapped Arrow file (Hugging Face ``datasets``) and read a chunk at a time, for the
+            vocabulary (one streaming pass) and the encoding, so its texts are never held as Python strings (see
+            :mod:`textcnn.data.stream`). Dev and test files are read into memory as usual.
     """
 
     dataset: str | None = None
@@ -77,6 +81,7 @@ class DataConfig:
     strict: bool = False
     multi_label: bool = False
     label_separator: str = LABEL_SEPARATOR
+    arrow: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.dataset, str):
@@ -95,6 +100,9 @@ class DataConfig:
             raise ValueError(f"data.max_len must be >= 1 or null, got {self.max_len}")
         if not self.label_separator:
             raise ValueError("data.label_separator must not be empty")
+        if self.arrow and (self.dataset != "file" or self.multi_label):
+            raise ValueError("data.arrow reads your own single-label training file: it needs data.dataset `file` "
+                             f"and data.multi_label false (got {self.dataset!r}, {self.multi_label})")  # fmt: skip
         self._validate_long_documents()
 
     def _validate_long_documents(self) -> None:

@@ -90,6 +90,8 @@ def load_splits(config: ExperimentConfig):
         options.setdefault("strict", d.strict)  # --strict refuses every reported row of the user's files
         if d.multi_label:
             options.update(multi_label=True, label_separator=d.label_separator)
+        if d.arrow:  # the training file through a memory-mapped Arrow file (textcnn.data.stream)
+            options.update(arrow=True)
     from textcnn.classify.multilabel import check_run
 
     splits = load_dataset(d.dataset, d.data_dir, fold=d.fold, seed=d.split_seed, dev_fraction=d.dev_fraction, **options)

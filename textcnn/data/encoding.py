@@ -227,13 +227,17 @@ class DecodedLines:
 def _collect(raw: Iterable[bytes], name: str, encoding: str | None, strict: bool) -> DecodedLines:
     tally = LineTally(keep=None)
     lines = list(decode_stream(raw, name=name, encoding=encoding, strict=strict, tally=tally))
+    return DecodedLines(lines, chosen_encoding(tally, encoding), encoding is None, tally)
+
+
+def chosen_encoding(tally: LineTally, encoding: str | None) -> str:
+    """The encoding a file's report names: the one given, else the codecs detection used (``utf-8+cp1252``), else
+    ``utf-8`` when bytes were replaced, else ``ascii``."""
     if encoding:
-        chosen = check_encoding(encoding)
-    elif tally.by_encoding:
-        chosen = "+".join(codec for codec in DETECT_ORDER if codec in tally.by_encoding)
-    else:
-        chosen = "utf-8" if tally.replaced else "ascii"
-    return DecodedLines(lines, chosen, encoding is None, tally)
+        return check_encoding(encoding)
+    if tally.by_encoding:
+        return "+".join(codec for codec in DETECT_ORDER if codec in tally.by_encoding)
+    return "utf-8" if tally.replaced else "ascii"
 
 
 def decode_lines(data: bytes, *, encoding: str | None = None, strict: bool = False) -> DecodedLines:

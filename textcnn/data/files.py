@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from textcnn.classify.multilabel import LABEL_SEPARATOR
-from textcnn.data.encoding import check_encoding, iter_lines, read_lines
+from textcnn.data.encoding import LineTally, check_encoding, iter_lines, read_lines
 from textcnn.data.kim import split_label
 from textcnn.data.markup import check_strip_html, decide_strip_html, strip_html_texts
 from textcnn.data.records import (
@@ -59,7 +59,8 @@ LABELLED_FORMATS = ("csv", "tsv", "json", "parquet", "tab", "kim")
 TEXT_FORMATS = ("txt", "csv", "tsv", "jsonl", "parquet")
 #: fastText's label prefix (``__label__pos a fine film``): removed from labels, and counted.
 LABEL_PREFIX = "__label__"
-_EMPTY_SKIP = "empty text (skip_empty=True)"
+#: The reason a ``skip_empty=True`` skip is reported under.
+EMPTY_SKIP = "empty text (skip_empty=True)"
 
 
 def _first_line(path: Path) -> str:
@@ -105,7 +106,7 @@ def _quiet_datasets(*, offline: bool) -> Generator[None, None, None]:
             datasets.enable_progress_bars()
 
 
-def _line_rows(lines: list[str], *, sep: str | None, header: bool) -> Iterator[Row]:
+def _line_rows(lines: Iterable[str], *, sep: str | None, header: bool) -> Iterator[Row]:
     """Rows of ``tab``/``kim`` files: ``(text, label)`` per line, ``None`` for a blank line."""
     for number, line in enumerate(lines, start=1):
         if number == 1 and header:
@@ -117,21 +118,29 @@ def _line_rows(lines: list[str], *, sep: str | None, header: bool) -> Iterator[R
             yield Row(f"line {number}", (text, label))
 
 
-def _labelled_rows(path: Path, fmt: str, opts: FileOptions) -> tuple[Iterable[Row], dict]:
-    """The rows of a labelled file as ``(text, label)`` values, and the report of its decoding."""
+def labelled_rows(
+    path: Path, fmt: str, opts: FileOptions, *, tally: LineTally | None = None
+) -> tuple[Iterable[Row], dict]:
+    """The rows of a labelled file as ``(text, label)`` values, and the report of its decoding. With a ``tally`` the
+    lines are streamed (bounded memory: :mod:`textcnn.data.stream`) and counted there; the report is then ``{}``."""
     columns = (opts.text_column, opts.label_column)
     if fmt == "parquet":
         return parquet_rows(path, columns), {"encoding": "n/a"}
-    decoded = read_lines(path, encoding=opts.encoding, strict=opts.strict)
-    lines, name = decoded.lines, str(path)
+    if tally is None:
+        decoded = read_lines(path, encoding=opts.encoding, strict=opts.strict)
+        lines, first, report = decoded.lines, decoded.lines[0] if decoded.lines else "", decoded.report()
+    else:
+        lines, report = iter_lines(path, encoding=opts.encoding, strict=opts.strict, tally=tally), {}
+        first = _first_line(path) if fmt == "tab" else ""
+    name = str(path)
     if fmt in ("csv", "tsv"):
         rows = csv_rows(lines, name, columns, delimiter="\t" if fmt == "tsv" else ",", limits=opts.limits)
     elif fmt == "json":
         rows = json_rows(lines, name, columns)
     else:
-        header = fmt == "tab" and bool(lines) and lines[0].split("\t") == [opts.label_column, opts.text_column]
+        header = fmt == "tab" and first.split("\t") == [opts.label_column, opts.text_column]
         rows = _line_rows(lines, sep="\t" if fmt == "tab" else None, header=header)
-    return rows, decoded.report()
+    return rows, report
 
 
 def _label_name(label: str, text: str, where: str, log: RowLog) -> str:
@@ -151,10 +160,22 @@ def _label_name(label: str, text: str, where: str, log: RowLog) -> str:
 def _examples(
     rows: Iterable[Row], log: RowLog, *, text_column: str, label_column: str, separator: str | None = None
 ) -> tuple[list, list, list]:
-    """``(texts, labels, places)`` of the rows; blank lines are skipped (a problem: ``strict`` refuses them). With a
-    label ``separator`` (multi-label files) each label is a list of names (see
-    :func:`textcnn.classify.multilabel.split_labels`; an empty list is an example without labels)."""
+    """``(texts, labels, places)`` of the rows (see :func:`example_rows`)."""
     texts, labels, places = [], [], []
+    for text, label, where in example_rows(rows, log, text_column=text_column, label_column=label_column,
+                                           separator=separator):  # fmt: skip
+        texts.append(text)
+        labels.append(label)
+        places.append(where)
+    return texts, labels, places
+
+
+def example_rows(
+    rows: Iterable[Row], log: RowLog, *, text_column: str, label_column: str, separator: str | None = None
+) -> Iterator[tuple[str, str | list[str], str]]:
+    """``(text, label, place)`` of each example row, one at a time; blank lines are skipped (a problem: ``strict``
+    refuses them). With a label ``separator`` (multi-label files) each label is a list of names (see
+    :func:`textcnn.classify.multilabel.split_labels`; an empty list is an example without labels)."""
     for row in rows:
         log.read += 1
         if row.values is None:
@@ -164,17 +185,12 @@ def _examples(
             log.span(row.where, row.lines)
         text = text_value(row.values[0], row.where, log.file, text_column)
         if separator is not None:
-            texts.append(text)
-            labels.append(_label_list(row.values[1], row.where, log, label_column, separator))
-            places.append(row.where)
+            yield text, _label_list(row.values[1], row.where, log, label_column, separator), row.where
             continue
         label = _label_name(label_value(row.values[1], row.where, log.file, label_column), text, row.where, log)
         if not label:
             raise ValueError(f"{log.file}: {row.where} has an empty label (column {label_column!r})")
-        texts.append(text)
-        labels.append(label)
-        places.append(row.where)
-    return texts, labels, places
+        yield text, label, row.where
 
 
 def _label_list(value: object, where: str, log: RowLog, column: str, separator: str) -> list[str]:
@@ -192,11 +208,12 @@ def _drop_empty(texts: list[str], raw: list[str], places: list[str], log: RowLog
     """The examples whose text is not empty (``skip_empty=True``); the others are counted as skipped."""
     keep = [i for i, t in enumerate(texts) if t.strip()]
     for i in sorted(set(range(len(texts))) - set(keep)):
-        log.skip(places[i], _EMPTY_SKIP, problem=False)
+        log.skip(places[i], EMPTY_SKIP, problem=False)
     return [texts[i] for i in keep], [raw[i] for i in keep], [places[i] for i in keep]
 
 
-def _sort_key(labels: set[str]):
+def label_sort_key(labels: set[str]):
+    """The order of label ids: numeric (``int``) when every label is an integer, else ``str``."""
     if all(label.lstrip("-").isdigit() for label in labels):
         return int
     return str
@@ -206,7 +223,7 @@ def _label_ids(path: Path, raw: list[str], places: list[str], label_names: list[
     """``(ids, label_names)``: ids in the order of ``label_names`` (default: the sorted distinct labels)."""
     if label_names is None:
         distinct = set(raw)
-        label_names = sorted(distinct, key=_sort_key(distinct))
+        label_names = sorted(distinct, key=label_sort_key(distinct))
     index = {name: i for i, name in enumerate(label_names)}
     for label, where in zip(raw, places, strict=True):
         if label not in index:
@@ -266,12 +283,26 @@ class FileOptions:
         return QuoteLimits(self.quote_max_lines, self.quote_max_chars)
 
 
-def _check_file(path: Path) -> Path:
+def check_file(path: Path) -> Path:
+    """``path`` if it is a non-empty file, else ``FileNotFoundError``/``ValueError`` naming it."""
     if not path.is_file():
         raise FileNotFoundError(f"data file not found: {str(path)!r}")
     if path.stat().st_size == 0:
         raise ValueError(f"{path}: file is empty")
     return path
+
+
+def file_format(path: Path, opts: FileOptions) -> str:
+    """The labelled-file format of ``path``: ``opts.format``, else detected (:func:`detect_format`).
+
+    Raises:
+        ValueError: An unknown format.
+    """
+    fmt = opts.format or detect_format(path, label_column=opts.label_column, text_column=opts.text_column)
+    fmt = "json" if fmt == "jsonl" else fmt
+    if fmt not in LABELLED_FORMATS:
+        raise ValueError(f"unknown format {fmt!r} for {path}; choose from {', '.join(LABELLED_FORMATS)}")
+    return fmt
 
 
 def read_labelled_file(
@@ -296,12 +327,9 @@ def read_labelled_file(
             ``label_names``; the file and line (Parquet: row) are named.
     """
     opts = options or FileOptions()
-    path = _check_file(Path(path).expanduser())
-    fmt = opts.format or detect_format(path, label_column=opts.label_column, text_column=opts.text_column)
-    fmt = "json" if fmt == "jsonl" else fmt
-    if fmt not in LABELLED_FORMATS:
-        raise ValueError(f"unknown format {fmt!r} for {path}; choose from {', '.join(LABELLED_FORMATS)}")
-    rows, decoding = _labelled_rows(path, fmt, opts)
+    path = check_file(Path(path).expanduser())
+    fmt = file_format(path, opts)
+    rows, decoding = labelled_rows(path, fmt, opts)
     log = RowLog(str(path), strict=opts.strict)
     separator = opts.label_separator if opts.multi_label else None
     texts, raw, places = _examples(
@@ -329,7 +357,7 @@ def _multi_label_split(path: Path, texts: list, raw: list, places: list, label_n
     """``(split, label_names, info)`` of a multi-label file (the examples without any label are counted)."""
     from textcnn.classify.multilabel import MultiLabelSplit, label_set_ids
 
-    sets, label_names = label_set_ids(path, raw, places, label_names, _sort_key)
+    sets, label_names = label_set_ids(path, raw, places, label_names, label_sort_key)
     info["examples_without_labels"] = sum(not s for s in sets)
     return MultiLabelSplit.from_sets(texts, sets, len(label_names)), label_names, info
 
@@ -378,7 +406,7 @@ def load_text_file(
 def _empty_rule(files: dict[str, dict], skip_empty: bool) -> dict:
     if not skip_empty:
         return {"rule": "kept as empty texts; skip_empty=True drops them"}
-    dropped = {split: info["skipped"].get(_EMPTY_SKIP, {}).get("count", 0) for split, info in files.items()}
+    dropped = {split: info["skipped"].get(EMPTY_SKIP, {}).get("count", 0) for split, info in files.items()}
     return {"rule": "dropped (skip_empty=True)", "dropped": dropped}
 
 
@@ -402,6 +430,7 @@ def load_files(
     quote_max_chars: int = FileOptions.quote_max_chars,
     multi_label: bool = FileOptions.multi_label,
     label_separator: str = FileOptions.label_separator,
+    arrow: bool = False,
 ) -> DatasetSplits:
     """The ``file`` dataset: your own train (and optional dev/test) files, read as :class:`FileOptions` says (config:
     ``data.options.strict``, ``data.options.strip_html`` ...; ``data.multi_label`` and ``data.label_separator``).
@@ -411,14 +440,21 @@ def load_files(
     ``skip_empty``. ``strip_html="auto"`` is decided on the training file and applied alike to dev and test. With
     ``multi_label`` the splits hold label sets (:class:`~textcnn.classify.multilabel.MultiLabelSplit`; a held-out dev
     is drawn at random, seeded, as label sets cannot be stratified). The report has, per file, the rows read, used
-    and skipped (and why) and the changes made (:func:`textcnn.data.report.format_read_report` prints them).
+    and skipped (and why) and the changes made (:func:`textcnn.data.report.format_read_report` prints them). With
+    ``arrow`` (config ``data.arrow``) the training file is read through a memory-mapped Arrow file, a chunk at a
+    time (:func:`textcnn.data.stream.read_arrow_file`; single-label only); dev and test files are read as usual.
     """
     options = FileOptions(
         text_column=text_column, label_column=label_column, format=format, encoding=encoding, strict=strict,
         strip_html=strip_html, skip_empty=skip_empty, quote_max_lines=quote_max_lines, quote_max_chars=quote_max_chars,
         multi_label=multi_label, label_separator=label_separator,
     )  # fmt: skip
-    train_split, label_names, train_info = read_labelled_file(train, options)
+    if arrow:
+        from textcnn.data.stream import read_arrow_file
+
+        train_split, label_names, train_info = read_arrow_file(train, options)
+    else:
+        train_split, label_names, train_info = read_labelled_file(train, options)
     if len(label_names) < 2:
         what = f"label {label_names[0]!r}" if label_names else "no label"
         raise ValueError(f"{train}: every example has {what}; a classifier needs two or more labels")
@@ -490,7 +526,7 @@ def splits_from_hf(
         label_names = list(feature.names)
     else:
         distinct = {str(v) for v in ref[label_column]}
-        label_names = sorted(distinct, key=_sort_key(distinct))
+        label_names = sorted(distinct, key=label_sort_key(distinct))
     index = {n: i for i, n in enumerate(label_names)}
     parts: dict[str, TextSplit | None] = {"train": None, "dev": None, "test": None}
     for split, hf_names in (("train", ("train",)), ("dev", ("validation", "dev")), ("test", ("test",))):

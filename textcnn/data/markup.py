@@ -49,11 +49,17 @@ def decide_strip_html(setting: bool | str, texts: Sequence[str]) -> dict:
     Returns:
         ``{"setting", "applied", "rule"}`` (plus ``share_with_tags`` for ``"auto"``), JSON-friendly.
     """
+    nonempty = [t for t in texts if t.strip()] if check_strip_html(setting) == "auto" else []
+    return strip_html_rule(setting, tagged=sum(map(has_html, nonempty)), nonempty=len(nonempty))
+
+
+def strip_html_rule(setting: bool | str, *, tagged: int, nonempty: int) -> dict:
+    """:func:`decide_strip_html` from counts: ``tagged`` of the ``nonempty`` training texts hold a tag (what a
+    streamed read counts as it goes)."""
     setting = check_strip_html(setting)
     if setting != "auto":
         return {"setting": setting, "applied": setting, "rule": f"strip_html={str(setting).lower()}"}
-    nonempty = [t for t in texts if t.strip()]
-    share = sum(map(has_html, nonempty)) / len(nonempty) if nonempty else 0.0
+    share = tagged / nonempty if nonempty else 0.0
     applied = share >= AUTO_MIN_SHARE
     rule = f"auto: {share:.1%} of the training texts hold HTML tags; the threshold is {AUTO_MIN_SHARE:.0%}"
     return {"setting": "auto", "applied": applied, "rule": rule, "share_with_tags": round(share, 4)}
