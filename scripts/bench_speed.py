@@ -9,18 +9,31 @@ On a GPU (``--device cuda``) both sides run there; the reference stays fp32 with
 textcnn uses its defaults there: bf16 autocast in training (``--no-amp`` turns it off), float32 prediction (and
 bf16 prediction as a third side), pinned memory and non-blocking copies.
 
+On a CPU, textcnn predicts in float32, in bfloat16 (``TextClassifier(precision="bfloat16")``) and, with
+onnxruntime installed, through its int8 ONNX graph (``textcnn quantize --dtype int8``); each precision's texts/s is
+set against a ceiling measured in the same run: that precision's matrix-product rate (``--ceiling-shape``) divided
+by the FLOPs of Kim's forward on the average text (``2 * E * maps * sum(widths)`` per token). The test accuracy of
+each precision on the dataset's test split is reported beside it. ``--kim-size`` is Kim's 300-d, rand-mode model.
+
 Run:  TEXTCNN_DATA=../shared/data python scripts/bench_speed.py --dataset mr --epochs 2
+      TEXTCNN_DATA=../shared/data python scripts/bench_speed.py --dataset mr --kim-size --threads 2
       TEXTCNN_DATA=../shared/data python scripts/bench_speed.py --dataset sst2 --device cuda
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
+import copy
 import json
 import os
 import platform
+import shutil
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -95,12 +108,118 @@ def reference_predict(model, pipe, texts: list[str], batch_size: int, device: to
     return np.concatenate(out)
 
 
+def best_seconds(fn, repeats: int) -> float:
+    """Fastest of ``repeats`` calls of ``fn``."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def matmul_ceiling(shape: tuple[int, int, int], repeats: int = 5) -> dict[str, float]:
+    """GFLOP/s of a ``(M, K) @ (K, N)`` product on the CPU in float32, bfloat16 and int8 (``torch._int_mm``)."""
+    m, k, n = shape
+    a, b = torch.randn(m, k), torch.randn(k, n)
+    flops = 2 * m * k * n
+    rates = {
+        "float32": flops / best_seconds(lambda: a @ b, repeats) / 1e9,
+        "bfloat16": flops / best_seconds(lambda x=a.bfloat16(), y=b.bfloat16(): x @ y, repeats) / 1e9,
+    }
+    qa, qb = torch.randint(-128, 128, (m, k), dtype=torch.int8), torch.randint(-128, 128, (k, n), dtype=torch.int8)
+    with contextlib.suppress(RuntimeError, AttributeError):  # no int8 product on this build
+        rates["int8"] = flops / best_seconds(lambda: torch._int_mm(qa, qb), repeats) / 1e9
+    return rates
+
+
+def int8_classifier(clf, texts: list[str], threads: int):
+    """``clf`` run through its int8 ONNX graph (static quantisation calibrated on 512 of ``texts``), or ``None``
+    without onnxruntime."""
+    try:
+        from textcnn.classify.export import load_onnx
+        from textcnn.classify.quantize import CALIBRATION_TEXTS, INT8_GRAPH, write_int8_graph
+    except ModuleNotFoundError:
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="bench-speed-int8-"))
+    atexit.register(shutil.rmtree, folder, True)  # the session reads the graph at load time; the folder goes at exit
+    clf.save_pretrained(folder / "model")
+    try:
+        write_int8_graph(clf, texts[:CALIBRATION_TEXTS], folder / "model" / INT8_GRAPH)
+    except (ModuleNotFoundError, ValueError):
+        return None
+    return load_onnx(folder / "model", num_threads=threads, int8=True)
+
+
+def prediction_sides(
+    model, model_kwargs: dict, tok, label_names, device: torch.device, texts: list[str], threads: int
+) -> dict:
+    """textcnn's classifiers by side name: float32; bfloat16 (CPU: ``precision="bfloat16"``, GPU: autocast); int8
+    (CPU, with onnxruntime)."""
+    from textcnn.classify.classifier import TextClassifier
+
+    sides = {
+        "textcnn": TextClassifier(
+            model, tok, label_names, model_kwargs=model_kwargs, device=str(device), num_threads=threads
+        )
+    }
+    if device.type == "cuda":
+        sides["textcnn_bf16"] = TextClassifier(model, tok, label_names, device=str(device), amp=True)
+        return sides
+    bf16 = copy.deepcopy(model)  # its own copy: the precision is a setting of the model
+    sides["textcnn_bf16"] = TextClassifier(bf16, tok, label_names, num_threads=threads, precision="bfloat16")
+    int8 = int8_classifier(sides["textcnn"], texts, threads)
+    if int8 is not None:
+        sides["textcnn_int8"] = int8
+    return sides
+
+
+def ceiling_report(args, results: dict, model, tok, pool: list[str]) -> dict:
+    """Matrix-product GFLOP/s per precision, the texts/s they allow for Kim's forward, and each side's fraction."""
+    shape = tuple(int(v) for v in args.ceiling_shape.split(","))
+    gflops = matmul_ceiling(shape)
+    tokens = float(np.mean([len(ids) for ids in tok.encode_batch(pool)]))
+    conv = model.convs[0].conv
+    flops_per_text = 2 * conv.in_channels * conv.out_channels * sum(model.filter_widths) * tokens
+    ceiling = {name: rate * 1e9 / flops_per_text for name, rate in gflops.items()}
+    precision_of = {"textcnn": "float32", "textcnn_bf16": "bfloat16", "textcnn_int8": "int8"}
+    fraction: dict = {}
+    for side, precision in precision_of.items():
+        if precision in ceiling and f"{side}_texts_per_s" in results["inference"]["64"]:
+            fraction[side] = {
+                bs: row[f"{side}_texts_per_s"] / ceiling[precision] for bs, row in results["inference"].items()
+            }
+    return {
+        "matmul_shape": list(shape),
+        "matmul_gflops": gflops,
+        "mean_tokens": tokens,
+        "mflop_per_text": flops_per_text / 1e6,
+        "ceiling_texts_per_s": ceiling,
+        "fraction": fraction,
+    }
+
+
+def precision_accuracy(sides: dict, split) -> dict:
+    """Test accuracy (%) of each side and its agreement (%) with the float32 side's labels."""
+    texts, labels = list(split.texts), np.asarray(split.labels)
+    preds = {name: clf.predict_proba(texts, batch_size=64).argmax(axis=1) for name, clf in sides.items()}
+    return {
+        name: {"accuracy": 100 * float((p == labels).mean()), "agree": 100 * float((p == preds["textcnn"]).mean())}
+        for name, p in preds.items()
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", default="mr")
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--epochs", type=int, default=2, help="timed training epochs per side (best is reported)")
     parser.add_argument("--embedding-dim", type=int, default=50)
+    parser.add_argument("--mode", default="non-static", help="textcnn's embedding mode (the reference: trained table)")
+    parser.add_argument("--kim-size", action="store_true", help="Kim's model: 300-d embeddings, rand mode")
+    parser.add_argument(
+        "--ceiling-shape", default="4096,1200,1024", help="M,K,N of the matrix product that measures the ceiling"
+    )
     parser.add_argument(
         "--threads", type=int, default=None, help="torch threads for both sides (default: textcnn's auto_num_threads())"
     )
@@ -112,10 +231,11 @@ def main() -> None:
     )
     parser.add_argument("--json", default=None, help="also write the results to this JSON file")
     args = parser.parse_args()
+    if args.kim_size:
+        args.embedding_dim, args.mode = 300, "rand"
 
     from textcnn.bench.results import git_commit
     from textcnn.classify.build import text_loader
-    from textcnn.classify.classifier import TextClassifier
     from textcnn.classify.config import load_config
     from textcnn.classify.train import load_splits
     from textcnn.models.kim_cnn import KimCNN
@@ -143,6 +263,8 @@ def main() -> None:
         "textcnn_train_amp_bf16": bool(args.amp and device.type == "cuda"),
         "torch": torch.__version__,
         "commit": git_commit(),
+        "embedding_dim": args.embedding_dim,
+        "mode": args.mode,
         "command": " ".join(["python", *sys.argv]),
     }
 
@@ -153,7 +275,13 @@ def main() -> None:
     ref_opt = torch.optim.Adadelta(ref.parameters(), lr=1.0, rho=0.95, eps=1e-6)
     torch.manual_seed(0)
     tok = TextTokenizer.create("kim").fit(texts)
-    model = KimCNN(tok.vocab_size, n_classes, args.embedding_dim, "non-static")
+    model_kwargs = {
+        "vocab_size": tok.vocab_size,
+        "num_classes": n_classes,
+        "embedding_dim": args.embedding_dim,
+        "mode": args.mode,
+    }
+    model = KimCNN(**model_kwargs)
     trainer = Trainer(model, TrainConfig(epochs=1, batch_size=50, progress=False, device=str(device), amp=args.amp))
     # Both sides tokenize once, before the timed epochs (as a training run does), and build batches in the epoch.
     loader, _ = text_loader(tok, splits.train, config, model.min_len, shuffle=True)
@@ -175,36 +303,30 @@ def main() -> None:
         "ratio": min(ref_times) / min(ours_times),
     }
 
-    # --- inference from raw text to probabilities
-    clf = TextClassifier(model, tok, splits.label_names, device=str(device))
-    clf_bf16 = None  # bf16 prediction is a third side on a GPU only (autocast is off on CPU)
-    if device.type == "cuda":
-        clf_bf16 = TextClassifier(model, tok, splits.label_names, device=str(device), amp=True)
+    print(f"train: {json.dumps(results['train'])}", flush=True)  # a long run shows its first half early
+
+    # --- inference from raw text to probabilities, one side per precision
+    sides = prediction_sides(model, model_kwargs, tok, splits.label_names, device, texts, torch.get_num_threads())
     pool = (texts * (1 + args.infer_n // len(texts)))[: args.infer_n]
     results["inference"] = {}
     for bs in (1, 64, 1024):
         sample = pool[: max(args.infer_n // 4, 100)] if bs == 1 else pool
-        sides = {
-            "reference": lambda s=sample, b=bs: reference_predict(ref, pipe, s, b, device),
-            "textcnn": lambda s=sample, b=bs: clf.predict_proba(s, batch_size=b),
-        }
-        if clf_bf16 is not None:
-            sides["textcnn_bf16"] = lambda s=sample, b=bs: clf_bf16.predict_proba(s, batch_size=b)
-        best = dict.fromkeys(sides, float("inf"))
+        fns = {"reference": lambda s=sample, b=bs: reference_predict(ref, pipe, s, b, device)}
+        fns |= {name: lambda c=c, s=sample, b=bs: c.predict_proba(s, batch_size=b) for name, c in sides.items()}
+        best = dict.fromkeys(fns, float("inf"))
         for _ in range(args.rounds):  # alternate the sides, so that load from other processes hits both alike
-            for name, fn in sides.items():
-                start = time.perf_counter()
-                fn()
-                best[name] = min(best[name], time.perf_counter() - start)
-        timings = {name: len(sample) / seconds for name, seconds in best.items()}
-        results["inference"][str(bs)] = {
-            "reference_texts_per_s": timings["reference"],
-            "textcnn_texts_per_s": timings["textcnn"],
-            "ratio": timings["textcnn"] / timings["reference"],
-        }
-        if "textcnn_bf16" in timings:
-            results["inference"][str(bs)]["textcnn_bf16_texts_per_s"] = timings["textcnn_bf16"]
-            results["inference"][str(bs)]["ratio_bf16"] = timings["textcnn_bf16"] / timings["reference"]
+            for name, fn in fns.items():
+                best[name] = min(best[name], best_seconds(fn, 1))
+        rates = {name: len(sample) / seconds for name, seconds in best.items()}
+        row = {"reference_texts_per_s": rates["reference"]}
+        for name in sides:
+            row[f"{name}_texts_per_s"] = rates[name]
+            row["ratio" + name.removeprefix("textcnn")] = rates[name] / rates["reference"]
+        results["inference"][str(bs)] = row
+        print(f"inference bs={bs}: {json.dumps(row)}", flush=True)
+    if device.type == "cpu":
+        results["ceiling"] = ceiling_report(args, results, model, tok, pool)
+    results["test_accuracy"] = precision_accuracy(sides, splits.test)
     results["load_average_at_end"] = os.getloadavg()[0]
     print(json.dumps(results, indent=2))
     t = results["train"]
@@ -213,11 +335,15 @@ def main() -> None:
         f"textcnn {t['textcnn_s_per_epoch']:.2f} s/epoch, ratio {t['ratio']:.2f}x"
     )
     for bs, r in results["inference"].items():
-        print(
-            f"inference bs={bs}: reference {r['reference_texts_per_s']:.0f}/s, "
-            f"textcnn {r['textcnn_texts_per_s']:.0f}/s, ratio {r['ratio']:.2f}x"
-            + (f"; bf16 {r['textcnn_bf16_texts_per_s']:.0f}/s, {r['ratio_bf16']:.2f}x" if "ratio_bf16" in r else "")
+        sides = ", ".join(
+            f"{k.removesuffix('_texts_per_s')} {v:.0f}/s ({v / r['reference_texts_per_s']:.2f}x)"
+            for k, v in r.items()
+            if k.startswith("textcnn")
         )
+        print(f"inference bs={bs}: reference {r['reference_texts_per_s']:.0f}/s; {sides}")
+    for name, c in results.get("ceiling", {}).get("fraction", {}).items():
+        print(f"fraction of the {name} ceiling: " + ", ".join(f"bs {b} {f:.2f}" for b, f in c.items()))
+    print("test accuracy: " + ", ".join(f"{k} {v['accuracy']:.2f}" for k, v in results["test_accuracy"].items()))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump(results, fh, indent=2)

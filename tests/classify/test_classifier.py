@@ -124,3 +124,19 @@ def test_a_single_string_is_refused_with_a_hint(clf, method):
     with pytest.raises(TypeError, match=r"pass a list of texts, e\.g\. \[text\]"):
         result = getattr(clf, method)("a gripping , funny film")
         list(result)  # iter_proba is a generator: the check must run before it is consumed, but consume it anyway
+
+
+def test_bfloat16_precision_is_close_to_float32(tiny_model_dir):
+    texts, _ = toy_sentiment(40, seed=5)
+    fp32 = textcnn.TextClassifier.from_pretrained(tiny_model_dir)
+    bf16 = textcnn.TextClassifier.from_pretrained(tiny_model_dir, precision="bfloat16")
+    p32, p16 = fp32.predict_proba(texts, batch_size=16), bf16.predict_proba(texts, batch_size=16)
+    assert not np.array_equal(p32, p16)  # bf16 ran
+    np.testing.assert_allclose(p16, p32, atol=2e-2)
+    assert bf16.precision == "bfloat16" and fp32.precision == "float32"
+
+
+def test_reduced_precision_needs_a_model_that_supports_it(tiny_model_dir):
+    clf = textcnn.load(tiny_model_dir)
+    with pytest.raises(ValueError, match="set_inference_dtype"):
+        textcnn.TextClassifier(torch.nn.Linear(2, 2), clf.tokenizer, clf.labels, precision="bfloat16")

@@ -136,3 +136,22 @@ def test_undecodable_training_bytes_are_reported_or_refused_with_strict(tmp_path
     assert strict.exit_code != 0
     # --strict reaches the reader, which refuses the row itself, naming the file and the line
     assert "train.tsv: line 8 is not valid utf-8 or cp1252 (strict)" in strict.output
+
+
+def test_predict_in_bfloat16_keeps_rows_and_labels_in_one_and_two_processes(tiny_model_dir, tmp_path):
+    texts = ["superb fun", "dull and boring", "", "a superb film"] * 600  # batches of 256: the bf16 product runs
+    inputs = tmp_path / "in.txt"
+    inputs.write_text("\n".join(texts) + "\n")
+    runs = {}
+    for name, extra in [("f32", []), ("bf16", ["--precision", "bfloat16"]),
+                        ("bf16x2", ["--precision", "bfloat16", "--workers", "2"])]:  # fmt: skip
+        out = tmp_path / f"{name}.jsonl"
+        result = _run(["predict", tiny_model_dir, inputs, "-o", out, "--format", "jsonl", *extra])
+        assert result.exit_code == 0, result.output
+        runs[name] = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(runs["bf16"]) == len(texts) and runs["bf16"] == runs["bf16x2"]  # same rows from two workers
+    assert [r["label"] for r in runs["bf16"]] == [r["label"] for r in runs["f32"]]
+    gaps = [abs(a["probability"] - b["probability"]) for a, b in zip(runs["bf16"], runs["f32"], strict=True)]
+    assert 0 < max(gaps) < 0.02  # bf16 really ran (the probabilities moved), and only a little
+    bad = _run(["predict", tiny_model_dir, "-", "--precision", "float16"], input="x\n")
+    assert bad.exit_code != 0 and "float16" in bad.output

@@ -153,3 +153,66 @@ def test_random_vectors_follow_kim():
     model = KimCNN(500, 2, 300, "rand", num_filters=4)
     weight = model.embedding.weight[2:]
     assert weight.abs().max() <= 0.25 and weight.std() > 0.1  # U[-0.25, 0.25], as Kim's code
+
+
+def _bf16_batch(rows: int = 10):
+    g = torch.Generator().manual_seed(3)
+    ids = torch.randint(2, VOCAB, (rows, 9), generator=g)
+    lengths = torch.tensor([9, 5, 1, 0, 9, 3, 7, 2, 9, 6][:rows])
+    mask = torch.arange(9).unsqueeze(0) < lengths.unsqueeze(1)  # (B, T)
+    return ids.masked_fill(~mask, 0), mask
+
+
+@pytest.mark.parametrize(("mode", "act"), [("rand", "relu"), ("multichannel", "gelu")])
+def test_bfloat16_prediction_is_close_to_float32_and_ignores_padding(mode, act):
+    torch.manual_seed(0)
+    model = KimCNN(VOCAB, 3, DIM, mode, filter_widths=(1, 3, 5), num_filters=6, act_layer=act).eval()
+    ids, mask = _bf16_batch()
+    with torch.inference_mode():
+        fp32 = model(ids, mask)
+        model.set_inference_dtype("bfloat16")
+        bf16 = model(ids, mask)
+        wider = model(torch.nn.functional.pad(ids, (0, 6)), torch.nn.functional.pad(mask, (0, 6)))
+    assert not torch.equal(fp32, bf16)  # the bf16 path ran
+    torch.testing.assert_close(bf16, fp32, rtol=0, atol=2e-2)
+    torch.testing.assert_close(wider, bf16, rtol=0, atol=1e-6)  # more padding changes nothing
+
+
+def test_bfloat16_is_for_prediction_only_and_saves_nothing():
+    torch.manual_seed(0)
+    model = KimCNN(VOCAB, 2, DIM, num_filters=4)
+    keys = {k: v.shape for k, v in model.state_dict().items()}
+    model.set_inference_dtype("bfloat16")
+    ids, mask = _bf16_batch()
+    small = (ids[:2], mask[:2])
+    with torch.inference_mode():
+        bf16_small = model.eval()(*small)
+        model.set_inference_dtype("float32")
+        assert torch.equal(bf16_small, model(*small))  # fewer than MIN_ROWS texts stay float32
+        model.set_inference_dtype("bfloat16")
+    model.train()
+    logits = model(ids, mask)  # training runs the float32 convolutions, with gradients
+    logits.sum().backward()
+    assert model.convs[0].conv.weight.grad is not None
+    assert {k: v.shape for k, v in model.state_dict().items()} == keys
+
+
+def test_bfloat16_follows_weight_updates():
+    # The bf16 weights are derived from the live ones: after training steps or a load_state_dict they change too.
+    torch.manual_seed(0)
+    model = KimCNN(VOCAB, 2, DIM, num_filters=4).set_inference_dtype("bfloat16")
+    ids, mask = _bf16_batch()
+    with torch.inference_mode():
+        before = model.eval()(ids, mask)
+    _train_steps(model, steps=3)
+    with torch.inference_mode():
+        after = model.eval()(ids, mask)
+        model.set_inference_dtype("float32")
+        expected = model(ids, mask)
+    assert not torch.allclose(before, after)
+    torch.testing.assert_close(after, expected, rtol=0, atol=2e-2)
+
+
+def test_unknown_inference_dtype_is_refused():
+    with pytest.raises(ValueError, match="float16"):
+        KimCNN(VOCAB, 2, DIM, num_filters=4).set_inference_dtype("float16")

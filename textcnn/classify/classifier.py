@@ -74,6 +74,9 @@ class TextClassifier:
         amp: bf16 autocast when predicting on CUDA (ignored on CPU); probabilities are returned as float32. Off by
             default: for Kim-size models on an H200 it was no faster than float32 (slower at batch size 1).
         num_threads: Torch CPU threads while predicting (``None``: ``auto_num_threads()``).
+        precision: ``float32``, or ``bfloat16`` for a model with ``set_inference_dtype`` (the Kim CNN: one bf16
+            matrix product over unfolded windows, ~2-4x faster on CPUs with AVX-512 BF16/AMX; MR test accuracy in
+            docs/speed.md). An opt-in: probabilities move by about 1e-3.
         truncate: Which tokens a truncated text keeps: ``head`` or ``head_tail`` (see
             :data:`textcnn.data.batching.TRUNCATE_MODES`).
         windows: A text longer than ``max_len``: ``off`` truncates it; ``max`` / ``mean`` score each window of
@@ -99,6 +102,7 @@ class TextClassifier:
         device: str = "cpu",
         amp: bool = False,
         num_threads: int | None = None,
+        precision: str = "float32",
         truncate: str = TRUNCATE_MODES[0],
         windows: str = WINDOW_POOLING[0],
         window_stride: int | None = None,
@@ -125,14 +129,38 @@ class TextClassifier:
         self.device = resolve_device(device)
         self.amp = amp
         self.model.to(self.device)
+        self.set_precision(precision)
+
+    def set_precision(self, precision: str) -> TextClassifier:
+        """Predict in ``precision`` from now on (``float32``, or ``bfloat16`` for a model with
+        ``set_inference_dtype``, the Kim CNN); returns ``self``.
+
+        Raises:
+            ValueError: ``precision`` is unknown, or not ``float32`` for a model without reduced-precision prediction.
+        """
+        set_dtype = getattr(self.model, "set_inference_dtype", None)
+        if set_dtype is not None:
+            set_dtype(precision)
+        elif precision != "float32":
+            raise ValueError(
+                f"TextClassifier: precision {precision!r} needs a model with set_inference_dtype "
+                f"(the Kim CNN); {type(self.model).__name__} predicts in float32 only"
+            )
+        self.precision = precision
+        return self
 
     # ------------------------------------------------------------------ persistence
     @classmethod
     def from_pretrained(
-        cls, path: str | Path, device: str = "cpu", amp: bool = False, windows: str | None = None
+        cls,
+        path: str | Path,
+        device: str = "cpu",
+        amp: bool = False,
+        windows: str | None = None,
+        precision: str = "float32",
     ) -> TextClassifier:
         """Load a model directory written by :meth:`save_pretrained` (or ``textcnn train``); runs no pickled code.
-        ``windows`` replaces the saved window pooling (``None``: as saved)."""
+        ``windows`` replaces the saved window pooling (``None``: as saved); ``precision`` as in the class."""
         from textcnn.text.tokenizers import TextTokenizer
 
         files = read_model_dir(path)
@@ -159,6 +187,7 @@ class TextClassifier:
             metrics=files.metrics,
             device=device,
             amp=amp,
+            precision=precision,
             thresholds=files.thresholds,
             **(files.long_documents | ({"windows": windows} if windows is not None else {})),
         )

@@ -131,6 +131,7 @@ def predict_files(
     stdout: TextIO | None = None,
     progress: bool | None = None,
     windows: str | None = None,
+    precision: str = "float32",
 ) -> PredictStats:
     """Predict every line of ``inputs`` and write one output line per input line, in order.
 
@@ -158,6 +159,8 @@ def predict_files(
             is a terminal and the predictions do not go to a terminal too (where the bar would garble them).
         windows: How texts longer than the model's ``max_len`` are read: ``off`` (truncated), ``max`` or ``mean``
             (pooled windows; see :mod:`textcnn.classify.windows`); ``None``: as the model was saved.
+        precision: ``float32``, or ``bfloat16`` (a Kim CNN on the PyTorch backend: one bf16 matrix product,
+            faster on CPUs with AVX-512 BF16/AMX; see :meth:`TextClassifier.set_precision`).
 
     Returns:
         Counts: lines predicted, empty texts, truncated texts, texts read as windows, lines that were not valid
@@ -174,7 +177,7 @@ def predict_files(
         output = None  # write through our own standard output, not a second handle on the same file
     # Open the output before loading the model or reading any input: an unwritable place fails at once.
     with _Output(Path(output) if output is not None else None, stdout or sys.stdout) as out:
-        clf = classifier or _load(model_dir, device, windows)
+        clf = classifier or _load(model_dir, device, windows, precision)
         if classifier is not None and windows is not None:  # the caller's classifier is left as it was
             clf = copy.copy(classifier)
             clf.windows = windows
@@ -217,20 +220,25 @@ def _predict_multilabel(
     write_predictions(_with_progress(rows, progress, out), out, fmt, clf.labels, all_probs, separator)
 
 
-def _load(model_dir: str | Path, device: str, windows: str | None) -> TextClassifier:
+def _load(model_dir: str | Path, device: str, windows: str | None, precision: str = "float32") -> TextClassifier:
     """The classifier ``textcnn.load`` gives (an int8 directory's int8 graph on CPU, a hybrid ...), with ``windows``
-    (when given) overriding the saved long-document pooling."""
+    (when given) overriding the saved long-document pooling, predicting in ``precision``."""
     from textcnn.classify.quantize import has_int8_graph
 
     if device == "cpu" and has_int8_graph(model_dir):
         from textcnn.classify.export import load_onnx
 
+        if precision != "float32":
+            raise ValueError(f"{model_dir} holds an int8 graph, which predicts in int8: drop --precision {precision}")
         clf = load_onnx(model_dir, int8=True)
         if windows is not None:
             clf.windows = windows
             clf.check_long_documents()
         return clf
-    return load_text_classifier(model_dir, device=device, windows=windows)  # a hybrid too
+    clf = load_text_classifier(model_dir, device=device, windows=windows)  # a hybrid too
+    if precision != "float32":
+        getattr(clf, "cnn", clf).set_precision(precision)  # a hybrid's CNN
+    return clf
 
 
 def trained_text_column(clf: TextClassifier) -> str | None:

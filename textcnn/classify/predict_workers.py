@@ -143,6 +143,7 @@ class _Job:
     top_k: int
     all_probs: bool
     batch_size: int
+    precision: str
 
 
 #: Modules the fork server imports once, so that each worker starts in a fraction of a second (a spawned worker
@@ -168,9 +169,9 @@ def _predict_shard(job: _Job) -> PredictStats:
     """Write the predictions of one shard to ``job.part`` (with the header, as a whole output); return its counts."""
     from textcnn.classify import predict as single
 
-    key = (job.model_dir, job.device, job.windows)
+    key = (job.model_dir, job.device, job.windows, job.precision)
     if key not in _LOADED:
-        _LOADED[key] = single._load(job.model_dir, job.device, job.windows)
+        _LOADED[key] = single._load(job.model_dir, job.device, job.windows, job.precision)
     clf = _LOADED[key]
     stats = PredictStats()
     texts = shard_texts(job.shard, stats)
@@ -209,6 +210,7 @@ def predict_files_parallel(
     input_format: str | None = None,
     device: str = "cpu",
     windows: str | None = None,
+    precision: str = "float32",
     progress: bool | None = None,
     say: Callable[[str], object] | None = None,
 ) -> PredictStats:
@@ -238,14 +240,14 @@ def predict_files_parallel(
             (say or _stderr)(f"--workers {workers}: {reason}; predicting in one process")
         return single.predict_files(model_dir, names, output, fmt=fmt, top_k=top_k, all_probs=all_probs,
                                     batch_size=batch_size, column=column, input_format=input_format, device=device,
-                                    progress=progress, windows=windows)  # fmt: skip
+                                    progress=progress, windows=windows, precision=precision)  # fmt: skip
     if output is not None and (str(output) == "-" or os.path.abspath(output) in single._STDOUT_PATHS):
         output = None
     final = Path(output) if output is not None else None
     with single._Output(final, sys.stdout) as out, _part_dir(final) as tmp:
         shards = shard_inputs(names, workers)
         jobs = [_Job(s, str(Path(tmp) / f"part-{i:05d}"), str(model_dir), device, windows, fmt, top_k, all_probs,
-                     batch_size) for i, s in enumerate(shards)]  # fmt: skip
+                     batch_size, precision) for i, s in enumerate(shards)]  # fmt: skip
         total = PredictStats()
         with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=_context(), initializer=_init_worker) as pool:
             for stats in pool.map(_predict_shard, jobs):
