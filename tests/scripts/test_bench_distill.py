@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
 from tests.toy import TINY_OVERRIDES
 from textcnn.classify.config import load_config
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bench_distill.py"
 pytest.importorskip("transformers")
 
 
-def test_prints_one_row_of_accuracies_speeds_and_sizes(bert_files, tiny_teacher_dir, tmp_path, capsys):
+def test_prints_one_row_of_accuracies_speeds_and_sizes(bert_files, tiny_teacher_dir, tmp_path, capsys, load_script):
     from textcnn.classify.train import train_text_classifier
 
     files = [f"data.{name}_file={path}" for name, path in bert_files.items()]
     student = load_config(None, ["data.dataset=file", *files, *TINY_OVERRIDES, f"distill.teacher={tiny_teacher_dir}"])
     train_text_classifier(student, tmp_path / "student", echo=None)
-    spec = importlib.util.spec_from_file_location("bench_distill", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script("bench_distill")
     module.main([str(tiny_teacher_dir), str(tmp_path / "student"), "--repeats", "1"])
     row = capsys.readouterr().out.strip().splitlines()[-1].split("|")[1:-1]
     name, teacher_acc, student_acc, agree, teacher_rate, student_rate, speedup, *_sizes = (c.strip() for c in row)

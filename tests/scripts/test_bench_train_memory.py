@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
-
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bench_train_memory.py"
 
 
-def _script():
-    spec = importlib.util.spec_from_file_location("bench_train_memory", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_the_script_prints_a_table_of_peak_rss_per_1000_documents(tmp_path, capsys):
+def test_the_script_prints_a_table_of_peak_rss_per_1000_documents(tmp_path, capsys, load_script):
     argv = ["--sizes", "30", "60", "--dims", "8", "--words", "20", "--word-types", "400", "--work", str(tmp_path)]
-    summary = _script().main([*argv, "--set", "model.num_filters=2"])
+    summary = load_script("bench_train_memory").main([*argv, "--set", "model.num_filters=2"])
     out = capsys.readouterr().out
     rows = summary["runs"][8]
     assert [r["n"] for r in rows] == [30, 60] and all(r["peak_rss_mib"] > 50 for r in rows)
@@ -33,8 +22,8 @@ def test_the_script_prints_a_table_of_peak_rss_per_1000_documents(tmp_path, caps
     assert (tmp_path / "run-60-8" / "metrics.json").is_file()  # a real run wrote its model
 
 
-def test_corpus_and_linear_fit(tmp_path):
-    script = _script()
+def test_corpus_and_linear_fit(tmp_path, load_script):
+    script = load_script("bench_train_memory")
     words = script.word_list(50, seed=0)
     tokens = script.write_corpus(tmp_path / "c.jsonl", 20, words, mean_words=10, zipf=1.1, seed=0)
     docs = [json.loads(line) for line in (tmp_path / "c.jsonl").read_text().splitlines()]

@@ -9,7 +9,7 @@ import copy
 import random
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import asdict
 from pathlib import Path
 
@@ -55,7 +55,7 @@ def train_teacher(
 
 
 @contextlib.contextmanager
-def encoder_folder(encoder: str) -> Iterator[Path]:
+def encoder_folder(encoder: str) -> Generator[Path, None, None]:
     """The folder of ``encoder``: a local Hugging Face model folder, or the name of an encoder shipped as a Python
     package (``all-MiniLM-L6-v2``: :data:`textcnn.text.model2vec.PACKAGED_ENCODERS`), extracted to a temporary
     folder for the duration (the teacher folder keeps its own copy of the weights).
