@@ -96,8 +96,10 @@ def test_learns_from_the_contextual_channel_alone():
     assert before < 0.75 and accuracy() >= 0.95
 
 
-def test_textcnn_train_refuses_it_until_it_computes_features():
+def test_a_config_needs_the_encoder_folder():
     from textcnn.classify.config import load_config
 
-    with pytest.raises(ValueError, match="encoder features.*textcnn train"):
+    with pytest.raises(ValueError, match="set model.encoder"):
         load_config(None, ["data.dataset=mr", "model.name=kim_cnn_contextual"])
+    config = load_config(None, ["data.dataset=mr", "model.name=kim_cnn_contextual", "model.encoder=/some/bert"])
+    assert config.model.resolved()["layer"] == -1  # the builder's default

@@ -15,7 +15,8 @@ import pytest
 import torch
 
 from tests.tiny_bert import HIDDEN, make_tiny_bert
-from textcnn.text.contextual import ContextualFeatures, cache_key, encoder_fingerprint, pad_features
+from textcnn.data.batching import pad_features
+from textcnn.text.contextual import ContextualFeatures, cache_key, encoder_fingerprint
 
 transformers = pytest.importorskip("transformers")
 
@@ -90,7 +91,7 @@ def test_words_beyond_the_encoder_length_get_zeros(tmp_path):
 
 def test_pad_features_zero_pads_and_truncates():
     arrays = [np.ones((2, 3), np.float32), np.full((5, 3), 2, np.float32)]
-    out = pad_features(arrays, 4, 3)
+    out = pad_features(arrays, 4, 3, max_len=4)
     assert out.shape == (2, 4, 3) and out.dtype == torch.float32
     assert out[0, :2].eq(1).all() and not out[0, 2:].any() and out[1].eq(2).all()
 

@@ -44,6 +44,10 @@ def build_text_model(
     from textcnn.models import create_model
 
     effective = ModelConfig(config.model.name, config.model.resolved())
+    if needs_features(effective.name):  # encoder path made absolute, feature_dim read from the encoder
+        from textcnn.text.contextual import encoder_arguments
+
+        effective = effective.with_args(**encoder_arguments(config.model.args))
     report: dict = {}
     matrix = None
     if config.embeddings.vectors is not None:
@@ -60,6 +64,13 @@ def build_text_model(
             raise ValueError(f"model {effective.name!r} takes no pretrained vectors; unset embeddings.vectors")
         model.load_pretrained(matrix)
     return model, effective, report
+
+
+def needs_features(model_name: str) -> bool:
+    """Whether the registered model reads encoder features beside the ids (``kim_cnn_contextual``)."""
+    from textcnn.models import get_model_entry
+
+    return bool(getattr(get_model_entry(model_name).builder, "needs_features", False))
 
 
 def data_arguments(model_name: str, tokenizer, num_classes: int) -> dict:
@@ -117,6 +128,13 @@ def text_loader(tokenizer, split, config: ExperimentConfig, min_len: int, shuffl
     ids = PackedIds.concatenate([PackedIds(tokenizer.encode_batch(list(texts[i : i + ENCODE_CHUNK])))
                                  for i in range(0, len(texts), ENCODE_CHUNK)])  # fmt: skip
     truncated = 0 if config.data.max_len is None else int((ids.lengths > config.data.max_len).sum())
+    features = None
+    if needs_features(config.model.name):  # computed once per text (cached on disk), read per batch
+        from textcnn.text.contextual import text_features
+
+        layer = config.model.resolved()["layer"]
+        features = text_features(tokenizer, texts, ids.lengths, encoder=config.model.args["encoder"], layer=layer,
+                                 device=str(resolve_device(config.train.device)))  # fmt: skip
     loader = make_text_loader(
         ids,
         split.labels if isinstance(split.labels, array) else list(split.labels),  # an ArrowSplit's, as they are
@@ -129,6 +147,7 @@ def text_loader(tokenizer, split, config: ExperimentConfig, min_len: int, shuffl
         bucket=config.data.bucket,
         pin_memory=resolve_device(config.train.device).type == "cuda",
         truncate=config.data.truncate,
+        features=features,
     )
     if shuffle:  # under torchrun: this rank's share of global batches (batch_size x world size)
         from textcnn.training.distributed import shard_train_loader

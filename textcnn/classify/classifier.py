@@ -130,6 +130,7 @@ class TextClassifier:
         self.amp = amp
         self.model.to(self.device)
         self.set_precision(precision)
+        self.features = _feature_extractor(self.model, self.device)
 
     def set_precision(self, precision: str) -> TextClassifier:
         """Predict in ``precision`` from now on (``float32``, or ``bfloat16`` for a model with
@@ -176,6 +177,10 @@ class TextClassifier:
                 f"{embedding.num_embeddings} rows"
             )
         _check_runs(model, tokenizer, files.labels, files.max_len, path)
+        if getattr(model, "needs_features", False):  # a moved or missing encoder: name it and where it is recorded
+            from textcnn.text.contextual import encoder_config
+
+            encoder_config(model.encoder, f"model_kwargs.encoder in {Path(path) / 'textcnn.json'}")
         return cls(
             model,
             tokenizer,
@@ -309,8 +314,11 @@ class TextClassifier:
         stats.empty += sum(1 for seq in ids if not seq)
         lengths = np.fromiter((len(s) for s in ids), dtype=np.int64, count=len(ids))
         windowed = self.windows != "off" and self.max_len is not None and bool((lengths > self.max_len).any())
+        # a contextual model's words (the encoder runs per batch, in memory: predicted texts are not cached on disk)
+        words = [self.tokenizer.tokenize(_clean(t)) for t in texts] if self.features is not None else None
         if windowed:  # rows become windows (a short text is one); pooled back into one row per text below
             ids, lengths, counts = self._windows(ids, lengths)
+            words = ids.over(words) if words is not None else None
             stats.windowed += int((counts > 1).sum())
         cuda = self.device.type == "cuda"
         order, probs = [], []
@@ -328,11 +336,14 @@ class TextClassifier:
                 )
                 stats.truncated += n_truncated
                 inputs = text_inputs(batch_ids, mask)
+                if words is not None:  # (b, T, H) encoder features aligned with the ids
+                    inputs["features"] = self._batch_features([words[i] for i in idx], batch_ids.shape[1])
                 if cuda:
                     if batch_ids.numel() >= PIN_MIN_TOKENS:  # the copy runs while the next batch is padded
                         inputs = {k: v.pin_memory() for k, v in inputs.items()}
                     inputs = to_device(inputs, self.device)
-                logits = self.model(inputs["input_ids"], inputs.get("mask"))  # (b, C)
+                extra = {"features": inputs["features"]} if "features" in inputs else {}
+                logits = self.model(inputs["input_ids"], inputs.get("mask"), **extra)  # (b, C)
                 order.append(idx)
                 probs.append(self._probabilities(logits))  # stays on the device until the chunk ends
         out = np.empty((len(ids), len(self.labels)), dtype=np.float32)
@@ -346,6 +357,13 @@ class TextClassifier:
         size = int(self.max_len)
         owner, starts, counts = plan_windows(lengths, size, resolve_stride(size, self.window_stride))
         return _WindowIds(ids, owner, starts, size), np.minimum(lengths[owner] - starts, size), counts
+
+    def _batch_features(self, words: list[list[str]], width: int) -> torch.Tensor:
+        """A contextual model's ``(b, width, H)`` features of one batch's texts (or windows), truncated as the ids."""
+        from textcnn.data.batching import pad_features
+
+        arrays = self.features.features(words)
+        return pad_features(arrays, width, self.features.hidden_size, max_len=self.max_len, truncate=self.truncate)
 
     @property
     def multi_label(self) -> bool:
@@ -403,6 +421,10 @@ class _WindowIds:
         seq, start = self.ids[self.owner[w]], self.starts[w]
         return seq if start == 0 and len(seq) <= self.size else seq[start : start + self.size]
 
+    def over(self, seqs: list) -> _WindowIds:
+        """The same windows over other per-text sequences aligned with the ids (a contextual model's words)."""
+        return _WindowIds(seqs, np.asarray(self.owner), np.asarray(self.starts), self.size)
+
 
 def _check_runs(model: nn.Module, tokenizer, labels: list[str], max_len: int | None, path) -> None:
     """One forward pass on a one-token text: the model runs and has one output per label (else ``ValueError``)."""
@@ -413,9 +435,10 @@ def _check_runs(model: nn.Module, tokenizer, labels: list[str], max_len: int | N
     ids[0, 0] = tokenizer.unk_id
     mask = torch.zeros(1, min_len, dtype=torch.bool)  # (1, T)
     mask[0, 0] = True
+    extra = {"features": torch.zeros(1, min_len, model.feature_dim)} if getattr(model, "needs_features", False) else {}
     try:
         with torch.inference_mode():
-            logits = model(ids, mask)  # (1, C)
+            logits = model(ids, mask, **extra)  # (1, C)
     except Exception as exc:  # noqa: BLE001 - a model that cannot run on a text is unusable, whatever the reason
         raise ValueError(f"{path}: the model does not run on text ({exc.__class__.__name__}: {exc})") from None
     if not isinstance(logits, torch.Tensor) or tuple(logits.shape) != (1, len(labels)):
@@ -424,6 +447,16 @@ def _check_runs(model: nn.Module, tokenizer, labels: list[str], max_len: int | N
             f"{path}: textcnn.json lists {len(labels)} labels but the model gives outputs of shape {shape} "
             f"(expected (1, {len(labels)}))"
         )
+
+
+def _feature_extractor(model: nn.Module, device: torch.device):
+    """A contextual model's feature extractor (:class:`~textcnn.text.contextual.ContextualFeatures` over the encoder
+    the model records, no disk cache; the encoder loads on the first prediction), or ``None`` for other models."""
+    if not getattr(model, "needs_features", False):
+        return None
+    from textcnn.text.contextual import ContextualFeatures
+
+    return ContextualFeatures(model.encoder, layer=model.layer, device=str(device), setting="model.encoder")
 
 
 def _check_not_one_text(texts: object) -> None:

@@ -185,11 +185,6 @@ class ModelConfig:
             raise ValueError(f"{prefix}name: {exc}") from None
         if entry.task != "text":
             raise ValueError(f"{prefix}name: {name!r} is an {entry.task} model; choose a text model")
-        if getattr(entry.builder, "needs_features", False):  # it would train on all-zero features
-            raise ValueError(
-                f"{prefix}name: {name!r} reads encoder features, which `textcnn train` does not compute yet; "
-                "train it from Python (scripts/contextual_demo.py)"
-            )
         valid = sorted(set(entry.arguments()) - set(DATA_ARGUMENTS))
         hints = entry.type_hints()
         for key in args:
@@ -263,6 +258,13 @@ class ExperimentConfig:
             mode = self.model.args.get("mode")
             what = f"model.mode {mode!r}" if mode is not None else f"model {self.model.name!r}"
             raise ValueError(f"{what} needs pretrained vectors: set embeddings.vectors")
+        if getattr(probe, "needs_features", False):  # a contextual model: its features come from model.encoder
+            if not self.model.args.get("encoder"):
+                raise ValueError(f"model {self.model.name!r} reads encoder features: set model.encoder (a local "
+                                 "Hugging Face encoder folder)")  # fmt: skip
+            if self.distill.teacher is not None:
+                raise ValueError(f"distill.teacher cannot train model {self.model.name!r} (its transfer batches "
+                                 "carry no encoder features); unset one of them")  # fmt: skip
         min_len = int(getattr(probe, "min_len", 1))
         if self.data.max_len is not None and min_len > self.data.max_len:
             raise ValueError(

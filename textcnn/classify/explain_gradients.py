@@ -212,7 +212,10 @@ def explain_integrated_gradients(
         ValueError: If ``top_k < 0`` or ``n_steps < 1``.
         ModuleNotFoundError: If captum is not installed (``pip install "textcnn[explain]"``).
     """
+    from textcnn.classify.export import refuse_feature_models
     from textcnn.training.device import torch_threads
+
+    refuse_feature_models(classifier, "explained by integrated gradients")
 
     if not isinstance(text, str):
         raise TypeError(f"explain takes one text (a str), got a {type(text).__name__}; explain each text in turn")

@@ -120,12 +120,28 @@ def _as_classifier(model_dir_or_classifier: str | Path | TextClassifier) -> Text
     if isinstance(model_dir_or_classifier, TextClassifier):
         if isinstance(model_dir_or_classifier, OnnxTextClassifier):
             raise ValueError("this classifier runs an ONNX graph already; export the model directory instead")
-        return model_dir_or_classifier
+        return refuse_feature_models(model_dir_or_classifier, "exported or quantised")
     from textcnn.classify.model_dir import read_task
 
     if read_task(model_dir_or_classifier) != "text":
         raise ValueError(f"{model_dir_or_classifier}: only text models can be exported (this is an image model)")
-    return TextClassifier.from_pretrained(model_dir_or_classifier)
+    return refuse_feature_models(TextClassifier.from_pretrained(model_dir_or_classifier), "exported or quantised")
+
+
+def refuse_feature_models(classifier: TextClassifier, what: str) -> TextClassifier:
+    """``classifier``, unless its model reads encoder features beside the ids (``kim_cnn_contextual``): a graph or an
+    attribution over the ids alone would run it on zero features and give other answers than ``predict``.
+
+    Raises:
+        ValueError: Naming the model and its encoder.
+    """
+    model = classifier.model
+    if getattr(model, "needs_features", False):
+        raise ValueError(
+            f"a {type(model).__name__} reads features of the encoder {getattr(model, 'encoder', '?')} beside the "
+            f"token ids; it cannot be {what} (that would run it without them): predict with textcnn predict or serve"
+        )
+    return classifier
 
 
 def _write_onnx(model: nn.Module, example: tuple[torch.Tensor, ...], path: Path) -> None:

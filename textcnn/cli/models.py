@@ -33,7 +33,7 @@ def list_models_cmd(task: str | None) -> None:
     width = max((len(n) for n in names), default=0)
     for name in names:
         entry = get_model_entry(name)
-        note = "  (Python only: reads encoder features that `textcnn train` does not compute yet)" if getattr(
+        note = "  (needs model.encoder: a local Hugging Face encoder)" if getattr(
             entry.builder, "needs_features", False) else ""  # fmt: skip
         click.echo(f"{name:<{width}}  {entry.task:<5}  {'x'.join(str(s) for s in entry.input_size)}{note}")
 

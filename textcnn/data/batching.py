@@ -178,6 +178,36 @@ class BucketBatchSampler(Sampler[list[int]]):
             yield batch.tolist()
 
 
+def pad_features(
+    arrays: Sequence[np.ndarray],
+    width: int,
+    dim: int,
+    *,
+    max_len: int | None = None,
+    truncate: str = TRUNCATE_MODES[0],
+) -> torch.Tensor:
+    """Per-token feature rows (e.g. contextual vectors) of one batch as a zero-padded ``(B, width, dim)`` float32
+    tensor aligned with :func:`pad_batch`'s ids: a text longer than ``max_len`` keeps the rows of the tokens its ids
+    keep (``truncate``), and rows beyond ``width`` are dropped.
+
+    Args:
+        arrays: One ``(num_tokens, dim)`` array per text (memory-mapped ones are read here, row range only).
+        width: The padded length (the ids' ``T``).
+        dim: Width of each row.
+        max_len: The ids' truncation length (``None``: none).
+        truncate: Which tokens a truncated text keeps (see :data:`TRUNCATE_MODES`).
+    """
+    out = torch.zeros(len(arrays), width, dim)  # (B, T, H)
+    for b, array in enumerate(arrays):
+        if max_len is not None and len(array) > max_len:
+            head, tail = kept_tokens(max_len, truncate)
+            array = np.concatenate([array[:head], array[len(array) - tail :]]) if tail else array[:head]
+        n = min(len(array), width)
+        if n:
+            out[b, :n] = torch.from_numpy(np.array(array[:n], dtype=np.float32))  # a copy: a memmap is read-only
+    return out
+
+
 class PackedIds(Sequence):
     """Token-id sequences packed into one flat array (int32 when every id fits, else int64) and their offsets.
 
@@ -231,23 +261,33 @@ class PackedIds(Sequence):
 
 class EncodedDataset(Dataset):
     """Token-id sequences with optional integer labels; item ``i`` is ``(ids[i], labels[i] or None)``, ``ids[i]`` a
-    ``list[int]``. The sequences are kept as :class:`PackedIds` (4 bytes a token).
+    ``list[int]``. The sequences are kept as :class:`PackedIds` (4 bytes a token). With ``features`` (one
+    ``(len(ids[i]), dim)`` array per text, e.g. :class:`textcnn.text.contextual.FeatureRows`), item ``i`` is
+    ``(ids[i], label, features[i])``.
 
     Raises:
-        ValueError: If ``labels`` is given and differs in length from ``ids``.
+        ValueError: If ``labels`` or ``features`` is given and differs in length from ``ids``.
     """
 
-    def __init__(self, ids: Sequence[Sequence[int]], labels: list[int] | None = None) -> None:
+    def __init__(
+        self, ids: Sequence[Sequence[int]], labels: list[int] | None = None, features: Sequence | None = None
+    ) -> None:
         if labels is not None and len(labels) != len(ids):
             raise ValueError(f"ids and labels differ in length: {len(ids)} sequences, {len(labels)} labels")
+        if features is not None and len(features) != len(ids):
+            raise ValueError(f"ids and features differ in length: {len(ids)} sequences, {len(features)} feature rows")
         self.ids = ids if isinstance(ids, PackedIds) else PackedIds(ids)
         self.labels = labels
+        self.features = features
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def __getitem__(self, index: int) -> tuple[list[int], int | None]:
-        return self.ids[index], None if self.labels is None else self.labels[index]
+    def __getitem__(self, index: int) -> tuple:
+        label = None if self.labels is None else self.labels[index]
+        if self.features is None:
+            return self.ids[index], label
+        return self.ids[index], label, self.features[index]
 
     @property
     def lengths(self) -> list[int]:
@@ -272,7 +312,12 @@ class _Collate:
         self.n_truncated += truncated
         labels = [item[1] for item in batch]
         label_tensor = None if any(y is None for y in labels) else torch.tensor(labels, dtype=torch.long)
-        return text_inputs(ids, mask), label_tensor
+        inputs = text_inputs(ids, mask)
+        if len(batch[0]) > 2:  # per-token features (EncodedDataset with features): (B, T, dim), aligned with the ids
+            rows = [item[2] for item in batch]
+            inputs["features"] = pad_features(rows, ids.shape[1], rows[0].shape[1], max_len=self.max_len,
+                                              truncate=self.truncate)  # fmt: skip
+        return inputs, label_tensor
 
 
 def text_inputs(ids: torch.Tensor, mask: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -292,7 +337,8 @@ def make_collate(
 
     Returns:
         ``collate(batch) -> ({"input_ids": LongTensor (B, T), "mask": BoolTensor (B, T)}, labels)`` (the mask left
-        out when nothing is padded, see :func:`text_inputs`) where
+        out when nothing is padded, see :func:`text_inputs`; with ``"features"`` (B, T, dim) when the items carry
+        feature rows, see :class:`EncodedDataset`) where
         ``labels`` is a ``LongTensor`` (B,) or ``None`` when the dataset has no labels. The callable's
         ``n_truncated`` attribute counts sequences cut by ``max_len`` so far (in the main process).
     """
@@ -313,6 +359,7 @@ def make_text_loader(
     bucket: bool = True,
     pin_memory: bool = False,
     truncate: str = TRUNCATE_MODES[0],
+    features: Sequence | None = None,
 ) -> DataLoader:
     """A ``DataLoader`` over encoded texts.
 
@@ -330,8 +377,10 @@ def make_text_loader(
             ``shuffle=False``.
         pin_memory: Put batches in page-locked memory, so copies to a GPU can be non-blocking.
         truncate: Which tokens a text longer than ``max_len`` keeps (see :data:`TRUNCATE_MODES`).
+        features: One ``(num_tokens, dim)`` array per text: batches then carry ``features`` (B, T, dim) aligned with
+            the ids (see :func:`pad_features`).
     """
-    dataset = EncodedDataset(ids, labels)
+    dataset = EncodedDataset(ids, labels, features)
     collate = make_collate(pad_id=pad_id, min_len=min_len, max_len=max_len, truncate=truncate)
     if bucket:
         sampler = BucketBatchSampler(dataset.lengths, batch_size, shuffle=shuffle, seed=seed)

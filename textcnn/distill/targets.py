@@ -11,22 +11,20 @@ outside the run's folder (which a failed or overwritten run deletes): ``$TEXTCNN
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
-#: Environment variable naming textcnn's cache root (default ``~/.cache/textcnn``).
-CACHE_ENV_VAR = "TEXTCNN_CACHE"
+from textcnn.utils.io import CACHE_ENV_VAR, cache_dir  # noqa: F401 - CACHE_ENV_VAR: re-exported (tests read it)
+
 #: Sub-folder of the cache root holding teacher logits.
 LOGITS_SUBDIR = "teacher-logits"
 
 
 def default_cache_dir() -> Path:
     """``$TEXTCNN_CACHE/teacher-logits``, or ``~/.cache/textcnn/teacher-logits`` when the variable is unset."""
-    root = os.environ.get(CACHE_ENV_VAR) or Path.home() / ".cache" / "textcnn"
-    return Path(root).expanduser() / LOGITS_SUBDIR
+    return cache_dir(LOGITS_SUBDIR)
 
 
 def logits_key(fingerprint: str, texts: Sequence[str]) -> str:

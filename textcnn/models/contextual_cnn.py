@@ -38,9 +38,13 @@ class ContextualKimCNN(nn.Module):
         act_layer: Activation after each convolution (Kim: ReLU).
         pad_index: Id of ``<pad>``.
         unk_index: Id of ``<unk>`` (its row starts at zero), or ``None``.
+        encoder: Local folder of the frozen Hugging Face encoder whose features the model reads. The model never
+            opens it; it is recorded so that a saved model (``textcnn.json``) finds its encoder. ``textcnn train``
+            requires it and sets ``feature_dim`` from it.
+        layer: The encoder's hidden layer the features come from (0 = embedding output, -1 = last layer).
     """
 
-    #: The training pipeline refuses models that need features it does not compute (it would pass zeros).
+    #: Its batches must carry ``features`` (B, T, feature_dim): the pipeline computes them from ``encoder``.
     needs_features = True
 
     def __init__(
@@ -58,6 +62,8 @@ class ContextualKimCNN(nn.Module):
         act_layer: LayerSpec = "relu",
         pad_index: int = 0,
         unk_index: int | None = 1,
+        encoder: str | None = None,
+        layer: int = -1,
     ) -> None:
         super().__init__()
         if mode not in WORD_MODES:
@@ -78,6 +84,7 @@ class ContextualKimCNN(nn.Module):
         self.filter_widths = widths
         self.pad_index = pad_index
         self.unk_index = unk_index
+        self.encoder, self.layer = encoder, layer
         in_channels = feature_dim
         if use_words:
             if vocab_size < 2:

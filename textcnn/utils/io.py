@@ -16,6 +16,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+#: Environment variable naming textcnn's cache root (default ``~/.cache/textcnn``).
+CACHE_ENV_VAR = "TEXTCNN_CACHE"
+
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp_path)`` and rename the result onto ``path`` (atomic on POSIX within one file system).
@@ -109,3 +112,10 @@ def replace_dir(tmp_dir: Path, final_dir: Path) -> Path:
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
     return final_dir
+
+
+def cache_dir(name: str) -> Path:
+    """``$TEXTCNN_CACHE/<name>``, or ``~/.cache/textcnn/<name>`` when the variable is unset: caches (teacher logits,
+    contextual features) live outside run folders, which a failed or overwritten run deletes."""
+    root = os.environ.get(CACHE_ENV_VAR) or Path.home() / ".cache" / "textcnn"
+    return Path(root).expanduser() / name
