@@ -71,14 +71,14 @@ class TeacherConfig:
             raise ValueError(f"teacher.warmup must be in [0, 1), got {self.warmup!r}")
 
 
-def import_transformers():
-    """The ``transformers`` module, or an ``ImportError`` that names the extra installing it. Its loading reports and
-    progress bars are turned off (a fresh classification head is always "missing" from an encoder's checkpoint; our
-    own lines say what is loaded)."""
+def import_transformers(purpose: str = "a transformer teacher", hint: str = INSTALL_HINT):
+    """The ``transformers`` module, or an ``ImportError`` naming ``purpose`` and the extra that installs it. Its
+    loading reports and progress bars are turned off (a fresh classification head is always "missing" from an
+    encoder's checkpoint, an encoder's unused position ids "unexpected"; our own lines say what is loaded)."""
     try:
         import transformers
     except ImportError as err:
-        raise ImportError(f"a transformer teacher needs the transformers library: {INSTALL_HINT}") from err
+        raise ImportError(f"{purpose} needs the transformers library: {hint}") from err
     transformers.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()
     return transformers

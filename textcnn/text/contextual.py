@@ -40,11 +40,9 @@ def default_cache_dir() -> Path:
 
 
 def _import_transformers():
-    try:
-        import transformers
-    except ImportError as err:
-        raise ImportError(f"contextual features need the transformers library: {INSTALL_HINT}") from err
-    return transformers
+    from textcnn.distill.teacher import import_transformers
+
+    return import_transformers("contextual features", INSTALL_HINT)
 
 
 def _check_encoder_dir(encoder_dir: str | Path, setting: str | None = None) -> Path:
