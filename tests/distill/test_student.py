@@ -213,3 +213,14 @@ def test_a_masked_word_is_the_students_unknown_word_and_the_teachers_mask(tmp_pa
     config = load_config(None, ["data.dataset=file", "data.train_file=x"])  # the default (Kim) tokenizer
     ids = fit_tokenizer(config, texts).encode_batch(augmented)
     assert all(ids[i].count(UNK_ID) == augmented[i].split().count("<unk>") for i in range(len(ids)))
+
+
+def test_truncation_of_the_training_texts_is_counted_once_from_the_transfer_set(toy_files, fake_teacher, tmp_path):
+    lines: list[str] = []
+    outcome = train_text_classifier(_config(toy_files, tmp_path / "t", "data.max_len=5", "train.epochs=1"),
+                                    tmp_path / "student", echo=lines.append)  # fmt: skip
+    texts = [row.rsplit(",", 1)[0] for row in toy_files["train"].read_text().splitlines()[1:]]
+    longer = sum(len(ids) > 5 for ids in outcome.classifier.tokenizer.encode_batch(texts))
+    metrics = json.loads((tmp_path / "student" / "metrics.json").read_text())
+    assert 0 < longer < len(texts) and metrics["truncated_train_examples"] == longer  # training texts only
+    assert any(x.startswith(f"truncation: {longer} of {len(texts)} training texts") for x in lines)

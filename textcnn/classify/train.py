@@ -142,24 +142,25 @@ def fit_text_model(
 
         say(format_coverage(emb_report))
     min_len = int(getattr(model, "min_len", 1))
-    train_loader, train_trunc = text_loader(tokenizer, train, config, min_len, shuffle=True)
+    weights = class_weights_for(config.train.class_weight, train.labels, label_names)
+    if weights is not None:
+        pairs = zip(label_names, weights.tolist(), strict=True)
+        say("class weights in the loss: " + ", ".join(f"{n} {w:.3f}" for n, w in pairs))
+    loss_fn, distilled = None, None
+    if config.distill.teacher is None:
+        train_loader, train_trunc = text_loader(tokenizer, train, config, min_len, shuffle=True)
+    else:  # the teacher's logits on the training + augmented texts train the model
+        from textcnn.distill.student import distillation_parts
+
+        train_loader, loss_fn, distilled, train_trunc = distillation_parts(
+            config, tokenizer, train, label_names, min_len, class_weights=weights, echo=echo
+        )
     if config.data.max_len is not None:
         say(truncation_line(config, train_trunc, len(train)))
     dev_loader = (
         text_loader(tokenizer, dev, config, min_len, shuffle=False)[0] if dev is not None and len(dev) else None
     )
     lines = [EpochLine(echo)] if echo is not None else []
-    weights = class_weights_for(config.train.class_weight, train.labels, label_names)
-    if weights is not None:
-        pairs = zip(label_names, weights.tolist(), strict=True)
-        say("class weights in the loss: " + ", ".join(f"{n} {w:.3f}" for n, w in pairs))
-    loss_fn, distilled = None, None
-    if config.distill.teacher is not None:  # the teacher's logits on the training + augmented texts train the model
-        from textcnn.distill.student import distillation_parts
-
-        train_loader, loss_fn, distilled = distillation_parts(
-            config, tokenizer, train, label_names, min_len, class_weights=weights, echo=echo
-        )
     trainer = Trainer(model, config.train, label_names=label_names, out_dir=out_dir, callbacks=[*lines, *callbacks],
                       class_weights=weights, loss_fn=loss_fn)  # fmt: skip
     fit = trainer.fit(train_loader, dev_loader, resume=resume)

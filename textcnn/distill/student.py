@@ -160,9 +160,10 @@ class _TargetsCollate:
         return inputs, {"labels": self.labels[index], "teacher": self.logits[index]}  # (B,), (B, C)
 
 
-def distill_loader(tokenizer, transfer: TransferSet, experiment, min_len: int) -> DataLoader:
+def distill_loader(tokenizer, transfer: TransferSet, experiment, min_len: int) -> tuple[DataLoader, int]:
     """A shuffled training loader over the transfer set: :func:`textcnn.classify.build.text_loader`'s (same bucketing,
-    padding, truncation and, under torchrun, the same per-rank shares) with ``{"labels", "teacher"}`` targets."""
+    padding, truncation and, under torchrun, the same per-rank shares) with ``{"labels", "teacher"}`` targets, and
+    how many of the training texts (the transfer set's first ``num_train``) are longer than ``data.max_len``."""
     from types import SimpleNamespace
 
     from textcnn.classify.build import text_loader
@@ -171,7 +172,9 @@ def distill_loader(tokenizer, transfer: TransferSet, experiment, min_len: int) -
     loader, _ = text_loader(tokenizer, indexed, experiment, min_len, shuffle=True)
     labels = torch.tensor(transfer.labels, dtype=torch.long)  # (N + M,)
     loader.collate_fn = _TargetsCollate(loader.collate_fn, labels, torch.from_numpy(transfer.logits))
-    return loader
+    max_len = experiment.data.max_len
+    lengths = loader.dataset.ids.lengths[: transfer.num_train]  # (N,) the training texts' token counts
+    return loader, 0 if max_len is None else int((lengths > max_len).sum())
 
 
 def distill_summary(config: DistillConfig, transfer: TransferSet) -> dict:
@@ -195,10 +198,11 @@ def distill_line(config: DistillConfig, transfer: TransferSet) -> str:
 def distillation_parts(
     experiment, tokenizer, train, label_names: Sequence[str], min_len: int, *,
     class_weights: torch.Tensor | None = None, echo: Callable[[str], object] | None = None,
-) -> tuple[DataLoader, DistillLoss, dict]:  # fmt: skip
+) -> tuple[DataLoader, DistillLoss, dict, int]:  # fmt: skip
     """What :func:`textcnn.classify.train.fit_text_model` trains with when ``distill.teacher`` is set: the loader
-    over the transfer set, the trainer's ``loss_fn`` and the summary for ``metrics.json``. Loads the teacher
-    (``transformers`` needed) for its labels and fingerprint, also when its logits are cached.
+    over the transfer set (the only encoding of the training texts), the trainer's ``loss_fn``, the summary for
+    ``metrics.json`` and the number of training texts longer than ``data.max_len``. The teacher's encoder is
+    loaded (``transformers`` needed) only when some logits are not in the cache.
 
     Raises:
         ValueError: A multi-label run (not supported), or the teacher's labels are not the dataset's.
@@ -214,5 +218,5 @@ def distillation_parts(
     )
     if echo is not None:
         echo(distill_line(cfg, transfer))
-    loader = distill_loader(tokenizer, transfer, experiment, min_len)
-    return loader, DistillLoss(cfg, class_weights), distill_summary(cfg, transfer)
+    loader, truncated = distill_loader(tokenizer, transfer, experiment, min_len)
+    return loader, DistillLoss(cfg, class_weights), distill_summary(cfg, transfer), truncated
