@@ -123,3 +123,27 @@ def test_cache_files_are_plain_npy(bert_dir, tmp_path):
     array = np.load(path, allow_pickle=False)
     assert array.shape == (1, HIDDEN) and array.dtype == np.float32
     assert len(path.stem) == 64 and int(path.stem, 16) >= 0  # a sha256 hex digest as the file name
+
+
+def test_a_packaged_encoder_name_is_extracted_once_into_the_cache(tmp_path, monkeypatch):
+    import textcnn.text.model2vec as m2v
+    from textcnn.text.contextual import encoder_arguments, packaged_encoder_dir
+
+    monkeypatch.setenv("TEXTCNN_CACHE", str(tmp_path / "cache"))
+    extracted: list[Path] = []
+
+    def fake_package(name: str, workdir: Path) -> Path:  # the package writes <workdir>/<model name>/
+        extracted.append(workdir)
+        return make_tiny_bert(Path(workdir) / "tiny-encoder")
+
+    monkeypatch.setattr(m2v, "PACKAGED_ENCODERS", {"tiny-encoder": "tiny_encoder_package"})
+    monkeypatch.setattr(m2v, "packaged_encoder", fake_package)
+    first = packaged_encoder_dir("Tiny-Encoder")
+    assert Path(first) == tmp_path / "cache" / "encoders" / "tiny-encoder" / "tiny-encoder"
+    assert packaged_encoder_dir("tiny-encoder") == first and len(extracted) == 1  # kept: not extracted again
+    assert encoder_arguments({"encoder": "tiny-encoder"})["encoder"] == str(Path(first).resolve())
+    assert not [p for p in (tmp_path / "cache" / "encoders").iterdir() if p.name.startswith(".")]  # no temp left
+    local = make_tiny_bert(tmp_path / "tiny-encoder")
+    monkeypatch.chdir(tmp_path)
+    assert packaged_encoder_dir("tiny-encoder") == "tiny-encoder"  # a folder of that name here wins
+    assert local.is_dir()

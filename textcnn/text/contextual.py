@@ -69,6 +69,33 @@ def encoder_config(encoder_dir: str | Path, setting: str | None = None) -> dict:
     return config
 
 
+def packaged_encoder_dir(encoder: str) -> str:
+    """``encoder`` itself, or for the name of an encoder shipped as a Python package (``all-MiniLM-L6-v2``:
+    :data:`textcnn.text.model2vec.PACKAGED_ENCODERS`) that is not a path here, the folder it is extracted to once
+    and kept in, ``$TEXTCNN_CACHE/encoders/<name>`` (a saved model records that folder, so it must outlive the run).
+    """
+    from textcnn.text.model2vec import PACKAGED_ENCODERS, packaged_encoder
+
+    if Path(encoder).exists() or encoder.lower() not in PACKAGED_ENCODERS:
+        return encoder
+    root = _cache_dir("encoders") / encoder.lower()
+    found = [child for child in sorted(root.glob("*")) if (child / CONFIG_FILE).is_file()]
+    if not found:  # extracted beside its final place, then renamed: a killed extraction leaves no half folder
+        import shutil
+        import tempfile
+
+        root.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}-", dir=root.parent))
+        try:
+            extracted = packaged_encoder(encoder, tmp)
+            shutil.rmtree(root, ignore_errors=True)
+            tmp.rename(root)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        found = [root / extracted.relative_to(tmp)]
+    return str(found[0])
+
+
 def encoder_arguments(args: dict, setting: str = "model.encoder") -> dict:
     """The builder arguments a contextual model takes from its encoder: ``encoder`` made absolute (so a saved model
     finds it from any folder) and ``feature_dim`` = the encoder's ``hidden_size``.
@@ -84,6 +111,7 @@ def encoder_arguments(args: dict, setting: str = "model.encoder") -> dict:
     encoder = args.get("encoder")
     if not encoder:
         raise ValueError(f"{setting} is required: a local Hugging Face encoder folder (save_pretrained output)")
+    encoder = packaged_encoder_dir(str(encoder))
     hidden = int(encoder_config(encoder, setting)["hidden_size"])
     dim = args.get("feature_dim")
     if dim is not None and dim != hidden:
