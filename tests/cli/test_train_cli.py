@@ -166,3 +166,18 @@ def test_a_missing_column_lists_the_columns_and_the_flags(tmp_path, reviews):
     result = _run(["train", "--dataset", "file", "--train-file", reviews["train"], "--out", tmp_path / "x"])
     assert result.exit_code == 1
     assert "no column 'text'; columns: id, review, sentiment (choose them with --text-column" in result.output
+
+
+def test_arrow_flag_trains_the_same_model_from_a_memory_mapped_training_file(tmp_path, reviews):
+    common = ["train", "--dataset", "file", "--train-file", reviews["train"], "--text-column", "review",
+              "--label-column", "sentiment", *FAST, "--set", "train.epochs=2"]  # fmt: skip
+    runs = {}
+    for name, extra in (("memory", []), ("arrow", ["--arrow"])):
+        result = _run([*common, *extra, "--out", tmp_path / name])
+        assert result.exit_code == 0, result.output
+        runs[name] = json.loads((tmp_path / name / "metrics.json").read_text())
+    assert "arrow" in runs["arrow"]["data_report"]["files"]["train"]
+    assert "arrow" not in runs["memory"]["data_report"]["files"]["train"]
+    assert runs["arrow"]["dev"] == runs["memory"]["dev"]  # same split, vocabulary and training: same dev scores
+    refused = _run(["train", "--dataset", "mr", "--arrow", "--out", tmp_path / "mr"])
+    assert refused.exit_code != 0 and "data.arrow" in refused.output and "Traceback" not in refused.output

@@ -95,6 +95,13 @@ def default_of(key: str):
     help="Separator of the labels in one cell of your files (with --multi-label). Sets data.label_separator.",
     show_default=default_of("data.label_separator"),
 )
+@click.option(
+    "--arrow",
+    is_flag=True,
+    default=None,
+    help="Your training file is larger than memory: convert it once to a memory-mapped Arrow file and read it a chunk "
+    "at a time (vocabulary in one streaming pass; docs/scale.md). Sets data.arrow.",
+)
 @data_dir_option
 @click.option(
     "--out",
@@ -166,6 +173,7 @@ def train(
     label_column,
     multi_label,
     label_separator,
+    arrow,
     data_dir,
     out_dir,
     resume,
@@ -208,6 +216,7 @@ def train(
         "data.label_column": label_column,
         "data.multi_label": multi_label,
         "data.label_separator": label_separator,
+        "data.arrow": arrow,
         "data.data_dir": data_dir,
         "train.hybrid": hybrid,
         "distill.teacher": teacher,
