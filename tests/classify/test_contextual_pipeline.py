@@ -99,13 +99,39 @@ def test_train_predict_cache_and_reload(bert_files, encoder, forwards, tmp_path,
     assert windowed.shape == (3, 2) and np.isfinite(windowed).all() and not np.allclose(windowed[0], head[0])
     np.testing.assert_allclose(windowed[1:], head[1:], atol=1e-6)  # short texts are one window
 
-    # Export, int8 quantisation and integrated gradients would run it without its features: refused, by name.
+    # Export, int8 quantisation and integrated gradients would run it without its features: refused, by name; a push
+    # would upload a model whose encoder folder stays here: refused before any network is tried.
     export = ["export", str(tmp_path / "m1"), "--format", "onnx", "-o", str(tmp_path / "m.onnx")]
     explain = ["explain", str(tmp_path / "m1"), "the film was superb", "--method", "integrated_gradients"]
-    for args in (export, explain):
+    push = ["push", str(tmp_path / "m1"), "org/name"]
+    for args in (export, explain, push):
         refused = CliRunner().invoke(cli, args)
         assert refused.exit_code != 0 and "encoder" in refused.output and "Traceback" not in refused.output, args
     assert not (tmp_path / "m.onnx").exists()
+
+
+def test_a_packaged_encoder_is_recorded_by_name_and_travels(bert_files, tmp_path, monkeypatch):
+    """Trained with a packaged encoder's name, the model directory records the name, not this machine's folder: it
+    loads where the encoder was never extracted (a fresh cache extracts it again), and a push passes that check."""
+    import textcnn
+    import textcnn.text.model2vec as m2v
+
+    def fake_package(name: str, workdir: Path) -> Path:  # the package writes <workdir>/<model name>/
+        return make_tiny_bert(Path(workdir) / "tiny-encoder")
+
+    monkeypatch.setattr(m2v, "PACKAGED_ENCODERS", {"tiny-encoder": "tiny_encoder_package"})
+    monkeypatch.setattr(m2v, "packaged_encoder", fake_package)
+    monkeypatch.setenv("TEXTCNN_CACHE", str(tmp_path / "cache"))
+    assert _train(bert_files, "Tiny-Encoder", tmp_path / "m").exit_code == 0
+    assert json.loads((tmp_path / "m" / "textcnn.json").read_text())["model_kwargs"]["encoder"] == "Tiny-Encoder"
+    texts = ["the film was superb", "bad and dull plot"]
+    before = textcnn.load(tmp_path / "m").predict_proba(texts)
+    monkeypatch.setenv("TEXTCNN_CACHE", str(tmp_path / "elsewhere"))  # another machine: nothing extracted yet
+    np.testing.assert_allclose(textcnn.load(tmp_path / "m").predict_proba(texts), before, atol=1e-6)
+    assert (tmp_path / "elsewhere" / "encoders" / "tiny-encoder" / "tiny-encoder" / "config.json").is_file()
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    pushed = CliRunner().invoke(cli, ["push", str(tmp_path / "m"), "org/name"])
+    assert pushed.exit_code == 1 and "cannot push" in pushed.output and "would not carry" not in pushed.output
 
 
 def test_features_follow_the_ids_through_truncation(bert_files, encoder, tmp_path):

@@ -103,6 +103,19 @@ def test_token_ids_for_text_models():
     assert model.seen_ids.eq(2).all()
 
 
+@pytest.mark.parametrize("use_words", [True, False])
+def test_contextual_model_gets_features_beside_the_ids(use_words):
+    """A model reading encoder features (``needs_features``) is summarised with them, with or without words."""
+    model = create_model("kim_cnn_contextual", vocab_size=40, feature_dim=12, use_words=use_words,
+                         embedding_dim=6, num_filters=4)  # fmt: skip
+    rows = summarize(model, (20,), dtype=torch.long)
+    by_name = {r.name: r for r in rows}
+    assert by_name["features"].output_shape == (20, 12) and by_name["features"].depth == 0
+    assert by_name["convs.0.conv"].output_shape == (4, 22)  # wide convolution over 20 positions, width 3
+    assert summary_totals(rows).input_values == 20 + 20 * 12
+    assert summary_totals(rows).total_params == count_parameters(model)
+
+
 def test_summarize_restores_mode_and_removes_hooks():
     model = create_model("lenet5").train()
     model.features.c1.eval()  # a sub-module kept in eval mode must stay so

@@ -18,12 +18,14 @@ def push_model_dir(path: str | Path, repo_id: str, *, private: bool = False, tok
         The URL of the commit.
 
     Raises:
-        ValueError: ``path`` is not a complete model directory, or the Hub cannot be reached or refuses the upload.
+        ValueError: ``path`` is not a complete model directory, its model reads a local encoder folder that the
+            upload would not carry, or the Hub cannot be reached or refuses the upload.
     """
     from huggingface_hub import HfApi
 
     path = Path(path)
-    md.read_model_dir(path)  # the folder must load back before it is shared
+    files = md.read_model_dir(path)  # the folder must load back before it is shared
+    _check_portable_encoder(path, files.model_kwargs)
     api = HfApi(token=token)
     try:
         api.create_repo(repo_id, repo_type="model", private=private, exist_ok=True)
@@ -32,6 +34,22 @@ def push_model_dir(path: str | Path, repo_id: str, *, private: bool = False, tok
     except Exception as exc:  # noqa: BLE001 - network, auth and offline errors all mean "not uploaded"
         raise ValueError(f"cannot push {path} to the Hub repository {repo_id!r}: {_reason(exc)}") from None
     return str(getattr(info, "commit_url", info))
+
+
+def _check_portable_encoder(path: Path, model_kwargs: dict) -> None:
+    """Refuse a contextual model whose encoder is a folder on this machine: the upload holds the CNN, not the
+    encoder, so the pushed model would not load anywhere else. A packaged encoder (recorded by name) travels."""
+    encoder = model_kwargs.get("encoder")
+    if encoder is None:
+        return
+    from textcnn.text.contextual import is_packaged_encoder
+
+    if not is_packaged_encoder(str(encoder)):
+        raise ValueError(
+            f"{path}: its model reads the encoder folder {encoder}, which a push would not carry (the model would not "
+            "load elsewhere); train it with model.encoder=all-MiniLM-L6-v2 (a packaged encoder, recorded by name), or "
+            "share the encoder and the model directory together"
+        )
 
 
 def hub_path(name: str, *, revision: str | None = None) -> Path:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import random
 import tempfile
 import time
 from collections.abc import Callable, Generator
@@ -16,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from textcnn.classify.config import ExperimentConfig
+from textcnn.data.batching import BucketBatchSampler
 from textcnn.distill.teacher import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -130,12 +130,15 @@ def _fine_tune(model, tokenizer, splits, teacher: TeacherConfig, device, say: Ec
     optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": teacher.weight_decay},
                                    {"params": no_decay, "weight_decay": 0.0}], lr=teacher.lr)  # fmt: skip
     total = steps_per_epoch * teacher.epochs
+    sampler = BucketBatchSampler([len(x) for x in ids], teacher.batch_size, seed=teacher.seed,
+                                 bucket_size=teacher.batch_size * POOL_BATCHES)  # fmt: skip
     scheduler = transformers.get_linear_schedule_with_warmup(optimizer, int(teacher.warmup * total), total)
     history, best, best_acc = [], None, -1.0
     for epoch in range(teacher.epochs):
         model.train()
         t0, loss_sum = time.perf_counter(), 0.0
-        for step, rows in enumerate(_batches(ids, teacher.batch_size, random.Random(teacher.seed * 1009 + epoch))):
+        sampler.set_epoch(epoch)
+        for step, rows in enumerate(sampler):
             batch = tokenizer.pad({"input_ids": [ids[i] for i in rows]}, return_tensors="pt")
             batch = {k: v.to(device) for k, v in batch.items()}
             target = torch.tensor([gold[i] for i in rows], device=device)
@@ -160,20 +163,6 @@ def _fine_tune(model, tokenizer, splits, teacher: TeacherConfig, device, say: Ec
             best_acc = record.get("dev_accuracy", epoch)
             best = copy.deepcopy({k: v.detach().cpu() for k, v in model.state_dict().items()})
     return history, best
-
-
-def _batches(ids: list[list[int]], batch_size: int, rng: random.Random) -> list[list[int]]:
-    """Shuffled batches of similar-length texts: shuffle, sort pools of ``POOL_BATCHES`` batches by length, cut, shuffle
-    the batches."""
-    order = list(range(len(ids)))
-    rng.shuffle(order)
-    pool = batch_size * POOL_BATCHES
-    out = []
-    for start in range(0, len(order), pool):
-        chunk = sorted(order[start : start + pool], key=lambda i: len(ids[i]))
-        out += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
-    rng.shuffle(out)
-    return out
 
 
 def _accuracy(model, tokenizer, split, teacher: TeacherConfig, device) -> float:

@@ -80,6 +80,7 @@ class ContextualKimCNN(nn.Module):
         widths = [int(w) for w in filter_widths]
         if not widths or min(widths) < 1:
             raise ValueError(f"filter_widths must be a non-empty list of positive widths, got {list(filter_widths)}")
+        self.vocab_size = vocab_size
         self.feature_dim = feature_dim
         self.use_words = use_words
         self.mode = mode

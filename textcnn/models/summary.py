@@ -124,9 +124,9 @@ def _example_input(
         return torch.randn((1, *input_size), dtype=dtype, device=device)
     if vocab_size is None:
         embeddings = [m for m in model.modules() if isinstance(m, nn.Embedding)]
-        if not embeddings:
+        vocab_size = embeddings[0].num_embeddings if embeddings else getattr(model, "vocab_size", None)
+        if vocab_size is None:
             raise ValueError("integer input needs vocab_size: the model has no nn.Embedding to take it from")
-        vocab_size = embeddings[0].num_embeddings
     if vocab_size <= 2:
         raise ValueError(f"vocab_size must be > 2 (ids 0 and 1 are reserved for <pad> and <unk>), got {vocab_size}")
     return torch.randint(2, vocab_size, (1, *input_size), dtype=dtype, device=device)
@@ -166,6 +166,11 @@ def summarize(
     x = _example_input(model, input_size, dtype, device, vocab_size)
 
     rows: list[LayerRow | None] = [LayerRow("input", "Input", 0, input_size, math.prod(input_size), 0, 0, True)]
+    inputs: dict[str, torch.Tensor] = {}
+    if getattr(model, "needs_features", False):  # a contextual channel: encoder vectors beside the token ids
+        inputs["features"] = torch.randn((1, *input_size, model.feature_dim), device=device)  # (1, T, H)
+        shape = tuple(inputs["features"].shape[1:])
+        rows.append(LayerRow("features", "Input", 0, shape, math.prod(shape), 0, 0, True))
     stack: list[int] = []
     seen: set[int] = set()
     handles = []
@@ -211,7 +216,7 @@ def summarize(
     try:
         model.eval()
         with torch.no_grad():
-            model(x)
+            model(x, **inputs)
     finally:
         for handle in handles:
             handle.remove()
@@ -231,11 +236,10 @@ def summarize(
 
 def summary_totals(rows: list[LayerRow]) -> SummaryTotals:
     """Add up a summary's parameters and activations (see :class:`SummaryTotals`)."""
-    inputs = [r for r in rows if r.name == "input" and r.depth == 0]
     return SummaryTotals(
         total_params=sum(r.params for r in rows),
         trainable_params=sum(r.trainable_params for r in rows),
-        input_values=inputs[0].activations if inputs else 0,
+        input_values=sum(r.activations for r in rows if r.name in ("input", "features") and r.depth == 0),
         total_activations=sum(r.activations for r in rows if r.counted and r.depth > 0),
     )
 

@@ -46,9 +46,10 @@ def _import_transformers():
 
 
 def _check_encoder_dir(encoder_dir: str | Path, setting: str | None = None) -> Path:
-    """The encoder folder as a ``Path``; a missing folder or ``config.json`` is a ``FileNotFoundError`` naming the
-    path and, when given, the ``setting`` it came from (``model.encoder``)."""
-    path = Path(encoder_dir)
+    """The encoder folder as a ``Path`` (a packaged encoder's name: the folder it is extracted to, see
+    :func:`packaged_encoder_dir`); a missing folder or ``config.json`` is a ``FileNotFoundError`` naming the path and,
+    when given, the ``setting`` it came from (``model.encoder``)."""
+    path = Path(packaged_encoder_dir(str(encoder_dir)))
     where = f" (set by {setting})" if setting else ""
     if not path.is_dir():
         raise FileNotFoundError(f"encoder folder not found: {path}{where}")
@@ -74,9 +75,9 @@ def packaged_encoder_dir(encoder: str) -> str:
     :data:`textcnn.text.model2vec.PACKAGED_ENCODERS`) that is not a path here, the folder it is extracted to once
     and kept in, ``$TEXTCNN_CACHE/encoders/<name>`` (a saved model records that folder, so it must outlive the run).
     """
-    from textcnn.text.model2vec import PACKAGED_ENCODERS, packaged_encoder
+    from textcnn.text.model2vec import packaged_encoder
 
-    if Path(encoder).exists() or encoder.lower() not in PACKAGED_ENCODERS:
+    if not is_packaged_encoder(encoder):
         return encoder
     root = _cache_dir("encoders") / encoder.lower()
     found = [child for child in sorted(root.glob("*")) if (child / CONFIG_FILE).is_file()]
@@ -98,7 +99,8 @@ def packaged_encoder_dir(encoder: str) -> str:
 
 def encoder_arguments(args: dict, setting: str = "model.encoder") -> dict:
     """The builder arguments a contextual model takes from its encoder: ``encoder`` made absolute (so a saved model
-    finds it from any folder) and ``feature_dim`` = the encoder's ``hidden_size``.
+    finds it from any folder), or kept as the name of a packaged encoder (so a saved or pushed model finds it on any
+    machine with the package), and ``feature_dim`` = the encoder's ``hidden_size``.
 
     Args:
         args: The model section's arguments as set (``encoder`` required; ``feature_dim`` optional).
@@ -111,7 +113,8 @@ def encoder_arguments(args: dict, setting: str = "model.encoder") -> dict:
     encoder = args.get("encoder")
     if not encoder:
         raise ValueError(f"{setting} is required: a local Hugging Face encoder folder (save_pretrained output)")
-    encoder = packaged_encoder_dir(str(encoder))
+    name = str(encoder)
+    encoder = packaged_encoder_dir(name)
     hidden = int(encoder_config(encoder, setting)["hidden_size"])
     dim = args.get("feature_dim")
     if dim is not None and dim != hidden:
@@ -119,7 +122,15 @@ def encoder_arguments(args: dict, setting: str = "model.encoder") -> dict:
             f"model.feature_dim {dim} differs from the encoder's hidden_size {hidden} ({encoder}); leave it unset, it "
             "is read from the encoder"
         )
-    return {"encoder": str(Path(encoder).resolve()), "feature_dim": hidden}
+    recorded = name if is_packaged_encoder(name) else str(Path(encoder).resolve())
+    return {"encoder": recorded, "feature_dim": hidden}
+
+
+def is_packaged_encoder(encoder: str) -> bool:
+    """Whether ``encoder`` names an encoder shipped as a Python package (and is not a path here)."""
+    from textcnn.text.model2vec import PACKAGED_ENCODERS
+
+    return not Path(encoder).exists() and encoder.lower() in PACKAGED_ENCODERS
 
 
 def encoder_fingerprint(encoder_dir: str | Path) -> str:
@@ -174,8 +185,8 @@ class ContextualFeatures:
     ) -> None:
         import torch
 
-        config = encoder_config(encoder_dir, setting)
-        self.encoder_dir = Path(encoder_dir)
+        self.encoder_dir = _check_encoder_dir(encoder_dir, setting)
+        config = encoder_config(self.encoder_dir, setting)
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         _import_transformers()  # fail now, naming the extra, not at the first uncached text
