@@ -168,3 +168,21 @@ def test_paired_table_subtracts_the_baseline_run_on_the_same_fold():
     assert row[0] == "+2.00 ± 1.00 (n=3, min +1.00)"
     assert row[1] == MISSING  # SST-1: no runs
     assert paired_table([rec("mr", 0.8)]).startswith("No CNN and baseline runs")
+
+
+def test_paired_table_matches_seeds_and_subtracts_the_best_baseline_of_each_split():
+    teacher = {"method": "teacher", "name": "Teacher", "mode": None, "vectors": "-"}
+    records = [
+        rec("trec", 0.90, seed=0, mode="non-static"),
+        rec("trec", 0.93, seed=1, mode="non-static"),
+        {**rec("trec", 0.95, seed=0), **teacher},
+        {**rec("trec", 0.97, seed=1), **teacher},  # a teacher per seed: each CNN seed meets its own
+        rec("trec", 0.89, method="nbsvm"),  # deterministic baselines: one run serves both seeds
+        rec("trec", 0.91, method="tfidf_lr"),
+        rec("trec", 0.88, seed=1, method="fasttext"),  # one seed only: serves both seeds too
+    ]
+    table = paired_table(records)
+    assert _row(table, "CNN-non-static, glove-6b-50d − Teacher")[4] == "-4.50 ± 0.71 (n=2, min -5.00)"
+    assert _row(table, "CNN-non-static, glove-6b-50d − NBSVM")[4] == "+2.50 ± 2.12 (n=2, min +1.00)"
+    # the best baseline of the split is TF-IDF+LR (91), never the teacher: -1 and +2 points
+    assert _row(table, "CNN-non-static, glove-6b-50d − best baseline (per split)")[4] == "+0.50 ± 2.12 (n=2, min -1.00)"
