@@ -186,3 +186,23 @@ def test_paired_table_matches_seeds_and_subtracts_the_best_baseline_of_each_spli
     assert _row(table, "CNN-non-static, glove-6b-50d − NBSVM")[4] == "+2.50 ± 2.12 (n=2, min +1.00)"
     # the best baseline of the split is TF-IDF+LR (91), never the teacher: -1 and +2 points
     assert _row(table, "CNN-non-static, glove-6b-50d − best baseline (per split)")[4] == "+0.50 ± 2.12 (n=2, min -1.00)"
+
+
+def test_a_hybrid_run_also_gives_the_row_of_its_cnn_alone():
+    hybrid = {"options": {"train.hybrid": "nbsvm"}}
+    records = [
+        rec("mr", 0.82, fold=0, mode="non-static", cnn_accuracy=0.79, **hybrid),
+        rec("mr", 0.84, fold=1, mode="non-static", cnn_accuracy=0.77, **hybrid),
+        rec("mr", 0.80, fold=0, method="nbsvm"),
+        rec("mr", 0.78, fold=1, method="nbsvm"),
+        rec("mr", 0.75, fold=0, mode="non-static"),  # a plain CNN run stays its own row: never mixed with a part
+    ]
+    label = "CNN-non-static, glove-6b-50d [train.hybrid=nbsvm]"
+    table = accuracy_table(records)
+    assert _row(table, label)[0] == "83.0 ± 1.4 (n=2, partial: 2/10 folds)"
+    assert _row(table, label + " (its CNN alone)")[0] == "78.0 ± 1.4 (n=2, partial: 2/10 folds)"
+    assert _row(table, "CNN-non-static, glove-6b-50d")[0] == "75.0 (n=1, partial: 1/10 folds)"
+    # paired on the same folds: the CNN alone is -1 and -1 points from NBSVM, the hybrid +2 and +6
+    paired = paired_table(records)
+    assert _row(paired, f"{label} (its CNN alone) − NBSVM")[0] == "-1.00 ± 0.00 (n=2, min -1.00)"
+    assert _row(paired, f"{label} − NBSVM")[0] == "+4.00 ± 2.83 (n=2, min +2.00)"

@@ -86,8 +86,13 @@ def _fmt(value) -> str:
     return str(value)
 
 
+#: Suffix of the row made of the CNN parts of hybrid runs (``train.hybrid=...``).
+CNN_PART = " (its CNN alone)"
+
+
 def row_label(record: dict) -> str:
-    """``CNN-static, glove-6b-50d`` / ``CNN-rand`` / ``NBSVM``, plus ``[non-data options]`` if any."""
+    """``CNN-static, glove-6b-50d`` / ``CNN-rand`` / ``NBSVM``, plus ``[non-data options]`` if any, plus
+    :data:`CNN_PART` for the CNN part of a hybrid run (see :func:`with_cnn_parts`)."""
     if record.get("method") == "cnn":
         label = f"CNN-{record['mode']}"
         if record.get("mode") != "rand":
@@ -95,7 +100,20 @@ def row_label(record: dict) -> str:
     else:
         label = record.get("name") or record.get("method", "?")
     options, _ = _split_options(record)
-    return f"{label} [{options}]" if options else label
+    label = f"{label} [{options}]" if options else label
+    return label + CNN_PART if record.get("cnn_part") else label
+
+
+def with_cnn_parts(records: Iterable[dict]) -> list[dict]:
+    """The records, each hybrid run (one with ``cnn_accuracy``) followed by a record of its CNN alone: the same
+    run's CNN, scored on the same test split before its probabilities were mixed with the linear model's, so one
+    hybrid run gives both rows."""
+    out = []
+    for rec in records:
+        out.append(rec)
+        if isinstance(rec.get("cnn_accuracy"), int | float):
+            out.append({**rec, "accuracy": rec["cnn_accuracy"], "cnn_part": True})
+    return out
 
 
 def _row_order(record: dict) -> tuple:
@@ -116,7 +134,7 @@ def collect(records: Iterable[dict], datasets: Iterable[str]) -> tuple[list[str]
     wanted = set(datasets)
     groups: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
     order: dict[str, tuple] = {}
-    for rec in records:
+    for rec in with_cnn_parts(records):
         if rec.get("dataset") not in wanted or not isinstance(rec.get("accuracy"), int | float):
             continue
         label = row_label(rec)
@@ -288,7 +306,7 @@ def paired_table(records: Iterable[dict], columns=KIM_COLUMNS) -> str:
     teachers: set[str] = set()
     cnn: dict[tuple[str, str], list[dict]] = defaultdict(list)
     order: dict[str, tuple] = {}
-    for rec in records:
+    for rec in with_cnn_parts(records):
         if rec.get("dataset") not in wanted or not isinstance(rec.get("accuracy"), int | float):
             continue
         label = row_label(rec)
