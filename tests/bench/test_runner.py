@@ -194,3 +194,22 @@ def test_teacher_runs_once_per_fold_and_a_cnn_distils_from_it(tmp_path, data_dir
     moved = plan_runs(["cr"], methods=["teacher"], folds=[0], overrides=[*teacher[:-1], "teacher.lr=0.001"])
     report = run_benchmark(moved, out, data_dir=str(data_dir), echo=None)  # another setting: not silently reused
     assert "other settings" in report.failed[0][1]
+
+
+def test_kept_models_of_runs_that_differ_only_by_options_do_not_overwrite_each_other(tmp_path, data_dir):
+    small = ["train.epochs=1", "model.num_filters=4", "model.embedding_dim=8"]
+    runs = [*plan_runs(["cr"], methods=["cnn"], modes=["rand"], folds=[0], overrides=small),
+            *plan_runs(["cr"], methods=["cnn"], modes=["rand"], folds=[0], overrides=[*small, "train.hybrid=nbsvm"])]
+    report = run_benchmark(runs, tmp_path, data_dir=str(data_dir), echo=None, keep_models=True)
+    assert report.ran == 2, report.failed
+    plain, hybrid = sorted(read_results(tmp_path / "results.jsonl"), key=lambda r: "train.hybrid" in r["options"])
+    assert plain["model_dir"] != hybrid["model_dir"]
+    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == sorted(
+        Path(r["model_dir"]).name for r in (plain, hybrid)
+    )
+    # each folder holds its own run's model: only the hybrid's has the linear part, and each scores as recorded
+    assert (Path(hybrid["model_dir"]) / "linear.safetensors").is_file()
+    assert not (Path(plain["model_dir"]) / "linear.safetensors").exists()
+    for record in (plain, hybrid):
+        metrics = json.loads((Path(record["model_dir"]) / "metrics.json").read_text(encoding="utf-8"))
+        assert metrics["test"]["accuracy"] == record["accuracy"]

@@ -3,6 +3,7 @@ trained on the fold's training split when asked), or a baseline on the same ``lo
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -156,6 +157,7 @@ def _run_cnn(run: BenchRun, data_dir: str | None, out_dir: Path, keep_models: bo
     if keep_models:
         model_dir = out_dir / "models" / _slug(run)
         metrics = train_text_classifier(config, model_dir, echo=None).metrics
+        extra["model_dir"] = str(model_dir)
     else:
         (out_dir / "tmp").mkdir(parents=True, exist_ok=True)
         model_dir = Path(tempfile.mkdtemp(prefix=f"{_slug(run)}-", dir=out_dir / "tmp"))
@@ -217,7 +219,13 @@ def _run_baseline(run: BenchRun, data_dir: str | None) -> dict:
 
 
 def _slug(run: BenchRun) -> str:
-    return f"{run.dataset}-{run.method}-{run.mode or 'x'}-{run.vectors.replace('/', '_')[-40:]}-f{run.fold}-s{run.seed}"
+    """``mr-cnn-non-static-glove-6b-50d-f0-s0``, plus ``-o`` and a hash of the run's options when it has any (two runs
+    that differ only by options, e.g. ``train.hybrid``, keep two model folders)."""
+    slug = f"{run.dataset}-{run.method}-{run.mode or 'x'}-{run.vectors.replace('/', '_')[-40:]}-f{run.fold}-s{run.seed}"
+    if not run.options:
+        return slug
+    digest = hashlib.sha1(json.dumps(dict(run.options), sort_keys=True, default=str).encode()).hexdigest()[:8]
+    return f"{slug}-o{digest}"
 
 
 def execute_run(run: BenchRun, data_dir: str | None, out_dir: str | Path, commit: str, keep_models: bool) -> dict:
