@@ -198,8 +198,10 @@ def test_teacher_runs_once_per_fold_and_a_cnn_distils_from_it(tmp_path, data_dir
 
 def test_kept_models_of_runs_that_differ_only_by_options_do_not_overwrite_each_other(tmp_path, data_dir):
     small = ["train.epochs=1", "model.num_filters=4", "model.embedding_dim=8"]
-    runs = [*plan_runs(["cr"], methods=["cnn"], modes=["rand"], folds=[0], overrides=small),
-            *plan_runs(["cr"], methods=["cnn"], modes=["rand"], folds=[0], overrides=[*small, "train.hybrid=nbsvm"])]
+    runs = [
+        *plan_runs(["cr"], methods=["cnn"], modes=["rand"], folds=[0], overrides=small),
+        *plan_runs(["cr"], methods=["cnn"], modes=["rand"], folds=[0], overrides=[*small, "train.hybrid=nbsvm"]),
+    ]
     report = run_benchmark(runs, tmp_path, data_dir=str(data_dir), echo=None, keep_models=True)
     assert report.ran == 2, report.failed
     plain, hybrid = sorted(read_results(tmp_path / "results.jsonl"), key=lambda r: "train.hybrid" in r["options"])
