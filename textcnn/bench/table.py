@@ -293,13 +293,14 @@ def kim_gap_table(records: Iterable[dict], columns=KIM_COLUMNS) -> str:
 BEST_BASELINE = "best baseline (per split)"
 
 
-def paired_table(records: Iterable[dict], columns=KIM_COLUMNS) -> str:
-    """Each CNN row minus each baseline on the same test splits, in points: the mean ± std of the per-run
-    differences (a CNN run is paired with the baseline's run on its fold and seed, or, for a baseline run with one
-    seed only, such as the deterministic TF-IDF+LR and NBSVM, with that run), ``n`` pairs, and the smallest
-    difference. A last row per CNN row subtracts the best baseline of each split (the highest of the TF-IDF, NBSVM
-    and fastText runs on it; a teacher is not a baseline). A difference larger than its std is the target of
-    issue #13; the pairing removes the fold-to-fold spread both methods share."""
+def paired_differences(records: Iterable[dict], columns=KIM_COLUMNS) -> dict[tuple[str, str], dict[str, list[float]]]:
+    """Each CNN row minus each baseline on the same test splits, in points, run by run:
+    ``{(cnn row, baseline row): {dataset: [differences]}}``, in display order (the CNN rows, each with the baselines,
+    then :data:`BEST_BASELINE` when there are two or more linear baselines).
+
+    A CNN run is paired with the baseline's run on its fold and seed, or, for a baseline run with one seed only (the
+    deterministic TF-IDF+LR and NBSVM), with that run. :data:`BEST_BASELINE` subtracts the best baseline of each
+    split (the highest of the TF-IDF, NBSVM and fastText runs on it; a teacher is not a baseline)."""
     wanted = {c for c, _ in columns}
     baseline: dict[tuple[str, str, int, int], float] = {}
     seeds: dict[tuple[str, str, int], set[int]] = defaultdict(set)
@@ -330,22 +331,31 @@ def paired_table(records: Iterable[dict], columns=KIM_COLUMNS) -> str:
 
     baselines = sorted({b for b, _, _, _ in baseline}, key=order.__getitem__)
     linear = [b for b in baselines if b not in teachers]
-    body = []
+    out: dict[tuple[str, str], dict[str, list[float]]] = {}
     for row in sorted({label for label, _ in cnn}, key=order.__getitem__):
         for base in [*baselines, BEST_BASELINE] if len(linear) > 1 else baselines:
-            out = [f"{row} − {base}"]
+            per_dataset = out.setdefault((row, base), {})
             for dataset, _ in columns:
                 diffs = []
                 for run in cnn.get((row, dataset), []):
                     if base == BEST_BASELINE:
-                        scores = [score(b, run) for b in linear]
-                        other = max((x for x in scores if x is not None), default=None)
+                        other = max((x for x in (score(b, run) for b in linear) if x is not None), default=None)
                     else:
                         other = score(base, run)
                     if other is not None:
                         diffs.append(100.0 * (float(run["accuracy"]) - other))
-                out.append(_paired_cell(diffs))
-            body.append(out)
+                per_dataset[dataset] = diffs
+    return out
+
+
+def paired_table(records: Iterable[dict], columns=KIM_COLUMNS) -> str:
+    """Each CNN row minus each baseline on the same test splits (:func:`paired_differences`), in points: the mean ±
+    std of the per-run differences, ``n`` pairs, and the smallest difference. A difference larger than its std is
+    the target of issue #13; the pairing removes the fold-to-fold spread both methods share."""
+    body = [
+        [f"{row} − {base}", *(_paired_cell(diffs[dataset]) for dataset, _ in columns)]
+        for (row, base), diffs in paired_differences(records, columns).items()
+    ]
     if not body:
         return "No CNN and baseline runs on the same splits yet.\n"
     return markdown_table(["paired difference (points)", *(title for _, title in columns)], body)

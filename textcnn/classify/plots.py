@@ -50,7 +50,7 @@ def plot_training_curves(history: list[dict], best_epoch: int, metric: str, path
         raise ValueError(f"no epochs to plot for {path}: the training history is empty")
     dev_key = f"dev_{metric}"
     has_dev = any(dev_key in record for record in history)
-    fig = _new_figure((7.0, 6.0 if has_dev else 3.8))
+    fig = new_figure((7.0, 6.0 if has_dev else 3.8))
     axes = fig.subplots(2 if has_dev else 1, 1, sharex=True, squeeze=False)[:, 0]
     _plot_series(axes[0], history, "train_loss", "train loss", "tab:blue")
     if has_dev:
@@ -60,7 +60,7 @@ def plot_training_curves(history: list[dict], best_epoch: int, metric: str, path
     axes[-1].set_xlabel("epoch")
     axes[-1].xaxis.get_major_locator().set_params(integer=True)
     fig.suptitle(f"Training curves ({len(history)} epochs, kept epoch {best_epoch})")
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 def plot_confusion_matrix(matrix: list[list[int]], labels: list, path: str | Path, title: str) -> Path:
@@ -87,7 +87,7 @@ def plot_confusion_matrix(matrix: list[list[int]], labels: list, path: str | Pat
     totals = counts.sum(axis=1, keepdims=True)
     shares = np.divide(counts, totals, out=np.zeros(counts.shape, dtype=float), where=totals > 0)
     side = min(max(4.5, 0.7 * n + 2.5), 20.0)
-    fig = _new_figure((side + 1.0, side))
+    fig = new_figure((side + 1.0, side))
     ax = fig.subplots()
     image = ax.imshow(shares, cmap="Blues", vmin=0.0, vmax=1.0)
     fig.colorbar(image, ax=ax, label="share of the gold row")
@@ -100,7 +100,7 @@ def plot_confusion_matrix(matrix: list[list[int]], labels: list, path: str | Pat
     ax.set_title(title)
     if n <= _ANNOTATE_MAX_CLASSES:
         _annotate_cells(ax, counts, shares)
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 def write_run_plots(out_dir: str | Path, metrics: dict, metric: str | None = None) -> list[Path]:
@@ -152,7 +152,7 @@ def plot_label_f1(metrics: dict, path: str | Path, split: str) -> Path:
     if not rows:
         raise ValueError(f"no labels to plot for {path}")
     names = list(rows)
-    fig = _new_figure((7.0, min(max(2.5, 0.28 * len(names) + 1.5), 20.0)))
+    fig = new_figure((7.0, min(max(2.5, 0.28 * len(names) + 1.5), 20.0)))
     ax = fig.subplots()
     ax.barh(range(len(names)), [rows[n]["f1"] for n in names], color="tab:blue")
     ax.set_yticks(range(len(names)), [f"{n} ({rows[n]['support']})" for n in names], fontsize=8)
@@ -162,7 +162,7 @@ def plot_label_f1(metrics: dict, path: str | Path, split: str) -> Path:
     ax.set_xlabel("F1 at the label's threshold (support in brackets)")
     ax.legend(loc="lower right")
     ax.set_title(f"Per-label F1, {split} split (n={metrics['n']}, macro-F1 {metrics['macro_f1']:.3f})")
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 def read_history(out_dir: str | Path) -> list[dict]:
@@ -184,7 +184,7 @@ def _saved_metric(out_dir: Path) -> str:
     return str(train.get("metric") or "accuracy") if isinstance(train, dict) else "accuracy"
 
 
-def _new_figure(size: tuple[float, float]):
+def new_figure(size: tuple[float, float]):
     """A pyplot-free figure with the Agg canvas attached (what ``savefig`` renders with)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -224,6 +224,6 @@ def _annotate_cells(ax, counts, shares) -> None:
             ax.text(j, i, text, ha="center", va="center", color=color, fontsize=size)
 
 
-def _save(fig, path: str | Path) -> Path:
+def save_png(fig, path: str | Path) -> Path:
     """Write ``fig`` as a PNG atomically."""
     return atomic_write(path, lambda p: fig.savefig(p, format="png", dpi=DPI))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from textcnn.bench.runner import DEFAULT_METHODS
+from textcnn.bench.table import BEST_BASELINE
 from textcnn.cli._common import data_dir_option, friendly_errors
 
 _DATASETS_HELP = "Comma-separated datasets: mr, sst1, sst2, subj, trec, cr, mpqa, 20ng, ag_news."
@@ -125,34 +126,74 @@ def run_cmd(datasets, methods, modes, vectors, folds, seeds, overrides, jobs, qu
         raise click.ClickException(f"{len(report.failed)} run(s) failed; first: {report.failed[0][1]}")
 
 
-@bench.command("table", context_settings={"show_default": True})
-@click.argument("results", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False), help="Write here (default: stdout).")
-@click.option(
-    "--folds",
-    default="all",
-    help="Only runs on these CV test folds, e.g. 0-2 to compare baselines and CNNs on the same folds "
-    "(fixed-split datasets, fold 0, are kept).",
-)
-@friendly_errors
-def table_cmd(results, output, folds):
-    """Render the markdown tables (mean +- std, n runs, Kim's numbers, times) from a results.jsonl file."""
+_FOLDS_HELP = ("Only runs on these CV test folds, e.g. 0-2 to compare baselines and CNNs on the same folds "
+               "(fixed-split datasets, fold 0, are kept).")  # fmt: skip
+
+
+def _read_records(results: str, folds: str) -> list[dict]:
+    """The records of ``results`` on ``folds`` (``all``, ``0-2``, ...); a missing file is a ``ValueError``."""
     from pathlib import Path
 
-    from textcnn.bench import read_results, render_report
-    from textcnn.utils.io import atomic_write_text
+    from textcnn.bench import read_results
 
     if not Path(results).is_file():
         raise ValueError(f"results file not found: {results}")
     records = read_results(results)
     wanted = _int_list(folds)
-    if wanted is not None:
-        records = [r for r in records if r.get("fold", 0) in wanted]
-    markdown = render_report(records)
+    return records if wanted is None else [r for r in records if r.get("fold", 0) in wanted]
+
+
+@bench.command("table", context_settings={"show_default": True})
+@click.argument("results", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False), help="Write here (default: stdout).")
+@click.option("--folds", default="all", help=_FOLDS_HELP)
+@friendly_errors
+def table_cmd(results, output, folds):
+    """Render the markdown tables (mean +- std, n runs, Kim's numbers, times) from a results.jsonl file."""
+    from textcnn.bench import render_report
+    from textcnn.utils.io import atomic_write_text
+
+    markdown = render_report(_read_records(results, folds))
     if output:
         atomic_write_text(output, markdown)
     else:
         click.echo(markdown, nl=False)
+
+
+@bench.command("plot", context_settings={"show_default": True})
+@click.argument("results", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The PNG file to write.")
+@click.option(
+    "--row",
+    "rows",
+    multiple=True,
+    metavar="'LABEL[ => NAME]'",
+    help="A CNN row of `textcnn bench table` to draw (its label as the table prints it), optionally shown as NAME. "
+    "Repeatable, drawn in this order. Default: every CNN row.",
+)
+@click.option("--baseline", default=BEST_BASELINE, help="The baseline row to subtract (a row label of the table).")
+@click.option("--folds", default="all", help=_FOLDS_HELP)
+@friendly_errors
+def plot_cmd(results, output, rows, baseline, folds):
+    """Draw the paired comparison: each CNN row minus a baseline on the same test splits, per dataset (mean +- std
+    of the differences, and each run's difference as a dot).
+
+    \b
+    Example:
+      textcnn bench plot runs/bench/results.jsonl -o paired.png \\
+          --row 'CNN-non-static, glove-6b-50d [train.hybrid=nbsvm] => CNN + NBSVM'
+    """
+    from textcnn.bench.plot import plot_paired
+
+    names = dict(_row_spec(spec) for spec in rows) or None
+    path = plot_paired(_read_records(results, folds), output, rows=names, baseline=baseline)
+    click.echo(f"wrote {path}")
+
+
+def _row_spec(spec: str) -> tuple[str, str]:
+    """``'LABEL => NAME'`` -> ``(LABEL, NAME)``; ``'LABEL'`` -> ``(LABEL, LABEL)``."""
+    label, _, name = (part.strip() for part in spec.partition("=>"))
+    return label, name or label
 
 
 @bench.command("lengths", context_settings={"show_default": True})
