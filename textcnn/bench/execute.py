@@ -26,8 +26,6 @@ RUNNER_TEACHER_KEY, RUNNER_TEACHER = "distill.teacher", "runner"
 
 def _w2v_vectors(run: BenchRun, config, out_dir: Path) -> tuple[str, float]:
     """Train (or reuse) in-domain word2vec on the fold's training texts; ``(path, seconds spent training)``."""
-    import hashlib
-
     from textcnn.classify.train import load_splits
     from textcnn.text.word2vec import train_word2vec
 
@@ -224,7 +222,7 @@ def _slug(run: BenchRun) -> str:
     slug = f"{run.dataset}-{run.method}-{run.mode or 'x'}-{run.vectors.replace('/', '_')[-40:]}-f{run.fold}-s{run.seed}"
     if not run.options:
         return slug
-    digest = hashlib.sha1(json.dumps(dict(run.options), sort_keys=True, default=str).encode()).hexdigest()[:8]
+    digest = hashlib.sha1(run.key.encode()).hexdigest()[:8]  # the run's identity in the results file
     return f"{slug}-o{digest}"
 
 

@@ -40,7 +40,7 @@ def plot_paired(
         ValueError: A row or the baseline is not in the records, or nothing is paired.
     """
     diffs = paired_differences(list(records), columns)
-    known = {row for row, _ in diffs}
+    known = list(dict.fromkeys(row for row, _ in diffs))  # the table's row order
     if rows is None:
         rows = {row: row for row in known}
     missing = [row for row in rows if (row, baseline) not in diffs]
