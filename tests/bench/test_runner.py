@@ -69,6 +69,7 @@ def test_plan_runs_scopes_overrides():
         ({"overrides": ["model.num_filters=0"]}, "num_filters must be >= 1, got 0"),
         ({"overrides": ["train.epochs"]}, "must look like key.sub=value"),
         ({"vectors": ["none"]}, "not a source of vectors"),
+        ({"overrides": ["model.name=char_cnn_small"], "modes": ["static"]}, "char_cnn_small' has no pretrained emb"),
     ],
 )
 def test_plan_runs_rejects_bad_input_by_name(kwargs, message):
@@ -215,3 +216,22 @@ def test_kept_models_of_runs_that_differ_only_by_options_do_not_overwrite_each_o
     for record in (plain, hybrid):
         metrics = json.loads((Path(record["model_dir"]) / "metrics.json").read_text(encoding="utf-8"))
         assert metrics["test"]["accuracy"] == record["accuracy"]
+
+
+def test_character_models_run_through_the_runner(tmp_path, data_dir):
+    """VDCNN and char-CNN take no embedding mode: a ``rand`` run passes none, and trains the model it names."""
+    small = ["train.epochs=1", "tokenizer.kind=char", "train.batch_size=100"]
+    runs = [
+        *plan_runs(["cr"], methods=["cnn"], modes=["rand"], folds=[0], overrides=[
+            *small, "model.name=char_cnn_small", "model.input_length=150", "data.max_len=150",
+            "model.num_filters=8", "model.fc_dim=16"]),
+        *plan_runs(["cr"], methods=["cnn"], modes=["rand"], folds=[0], overrides=[
+            *small, "model.name=vdcnn9", "model.channels=[4,4,8,8]", "model.fc_dim=16", "data.max_len=100"]),
+    ]  # fmt: skip
+    report = run_benchmark(runs, tmp_path, data_dir=str(data_dir), echo=None, keep_models=True)
+    assert report.ran == 2, report.failed
+    for record in read_results(tmp_path / "results.jsonl"):
+        saved = json.loads((Path(record["model_dir"]) / "textcnn.json").read_text(encoding="utf-8"))
+        assert saved["model_name"] == record["options"]["model.name"] and "mode" not in saved["model_kwargs"]
+        assert saved["model_kwargs"].get("channels", [4, 4, 8, 8]) == [4, 4, 8, 8]  # a list option reaches VDCNN
+        assert 0.5 < record["accuracy"] <= 1

@@ -96,7 +96,7 @@ def parse_overrides(items: list[str] | tuple[str, ...], datasets: list[str]) -> 
             if not targets:
                 raise ValueError(f"override {item!r}: no dataset among {datasets} has option {option!r}")
         for name in targets:
-            per_dataset[name][key] = value
+            per_dataset[name][key] = tuple(value) if isinstance(value, list) else value  # a run's options are hashed
     return per_dataset
 
 
@@ -132,6 +132,22 @@ def w2v_dim(vectors: str) -> int | None:
     return int(match.group(1)) if match.group(1) else W2V_DEFAULT_DIM
 
 
+def _drop_mode_if_not_taken(model: dict, mode: str) -> None:
+    """Character models (VDCNN, char-CNN) have no embedding mode: their runs are ``rand`` and pass no ``mode``.
+
+    Raises:
+        ValueError: A pretrained mode asked of a model without pretrained embeddings.
+    """
+    from textcnn.models import get_model_entry
+
+    name = model.get("name", _KIM_MODEL["name"])
+    if "mode" in get_model_entry(name).arguments():
+        return
+    if mode != "rand":
+        raise ValueError(f"model {name!r} has no pretrained embeddings: run it with --modes rand, not {mode!r}")
+    model.pop("mode", None)
+
+
 def build_config(
     dataset: str, mode: str, *, fold: int, seed: int, vectors: str | None, options: dict, data_dir: str | None
 ) -> ExperimentConfig:
@@ -141,6 +157,7 @@ def build_config(
     config["train"].update(num_threads=1, progress=False, device="cpu")
     for key, value in options.items():
         set_dotted(config, key, value)
+    _drop_mode_if_not_taken(config["model"], mode)
     config["data"].update(dataset=dataset, fold=fold, data_dir=data_dir)
     config["train"]["seed"] = seed
     config.setdefault("embeddings", {})["vectors"] = vectors if mode != "rand" else None
