@@ -183,7 +183,7 @@ def test_a_model_other_than_kim_is_reported_without_explanations(tiny_model_dir,
     both = write_csv(tmp_path / "both.csv", [markup, markup, "great"], ["pos", "neg", "pos"])  # one is an error
     page = build_report(tmp_path / "dpcnn", data=str(both))
     parsed = _Page(page)
-    assert "Explanations need a kim_cnn; this model is a dpcnn" in parsed.sections["errors"]
+    assert "Explanations need a kim_cnn alone; this model is a dpcnn." in parsed.sections["errors"]
     assert "n-gram tables need a kim_cnn" in parsed.sections["ngrams"]
     assert "<mark" not in page
     assert "<script" not in page

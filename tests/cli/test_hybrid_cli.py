@@ -62,6 +62,17 @@ def test_train_hybrid_then_predict_evaluate_and_serve(toy_files, tmp_path):
         assert [p["label"] for p in answer.json()["predictions"]] == [clf.labels[i] for i in proba.argmax(1)]
         assert client.post("/explain", json={"text": texts[0]}).status_code == 400
 
+    # explanations cover a CNN alone: a hybrid is refused in one line (the CNN part's account would explain another
+    # model than the one that predicts), and the report says so instead of marking spans
+    for args in (["explain", out, "good film"], ["explain", out, "--top-ngrams", toy_files["test"]]):
+        refused = CliRunner().invoke(cli, [str(a) for a in args])
+        assert refused.exit_code == 1 and "Traceback" not in refused.output
+        assert "CNN + nbsvm hybrid (CNN weight" in refused.output and "without --hybrid" in refused.output
+    report = _run(["report", out, "--data", toy_files["test"], "-o", tmp_path / "report.html"])
+    assert report.exit_code == 0, report.output
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "this model is a kim_cnn + nbsvm hybrid" in page and '<mark class="for">' not in page
+
 
 def test_hybrid_option_errors(toy_files, tmp_path):
     bad = _train(toy_files, tmp_path / "a", "--set", "train.hybrid=svm")

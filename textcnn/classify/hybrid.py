@@ -274,6 +274,22 @@ def _score(gold: np.ndarray, pred: np.ndarray, num_classes: int, metric: str) ->
     raise ValueError(f"metric must be accuracy or macro_f1, got {metric!r}")
 
 
+def refuse_hybrid(classifier, what: str) -> None:
+    """Nothing, unless ``classifier`` is a :class:`HybridClassifier`: its label mixes in the linear model's
+    probabilities, so an account of the CNN alone (an explanation, a table of its n-grams) would explain another
+    model than the one that predicts.
+
+    Raises:
+        ValueError: Naming the linear part and the CNN's weight.
+    """
+    if isinstance(classifier, HybridClassifier):
+        raise ValueError(
+            f"this model is a CNN + {classifier.linear.kind} hybrid (CNN weight {classifier.weight:g}): its "
+            f"probabilities mix in the linear model's, which {what} does not cover; {what} a CNN trained without "
+            f"--hybrid"
+        )
+
+
 class HybridClassifier:
     """A :class:`TextClassifier` and a :class:`LinearTextModel` whose probabilities are mixed:
     ``p = weight * p_cnn + (1 - weight) * p_linear``. Same prediction API as :class:`TextClassifier`.

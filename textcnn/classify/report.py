@@ -412,12 +412,20 @@ def _metrics_section(m: dict | None, scored: dict | None, note: str) -> str:
 # ---------------------------------------------------------------------------------------------------- errors
 def _explainable(classifier) -> bool:
     from textcnn.classify.explain import check_explainable
+    from textcnn.classify.hybrid import refuse_hybrid
 
     try:
+        refuse_hybrid(classifier, "explain")
         check_explainable(classifier.model)
     except ValueError:
         return False
     return True
+
+
+def _kind(classifier) -> str:
+    """``kim_cnn``, or ``dpcnn + nbsvm hybrid``."""
+    linear = getattr(classifier, "linear", None)
+    return f"{classifier.model_name} + {linear.kind} hybrid" if linear is not None else classifier.model_name
 
 
 def _errors_section(classifier, examples: Examples, proba: np.ndarray, picked: list[int], top_k: int) -> str:
@@ -437,7 +445,7 @@ def _errors_section(classifier, examples: Examples, proba: np.ndarray, picked: l
             rows.append([*base, examples.texts[i]])
     headers = ["#", "gold", "predicted", "p"]
     if not explain:
-        note = f"Explanations need a kim_cnn; this model is a {classifier.model_name}."
+        note = f"Explanations need a kim_cnn alone; this model is a {_kind(classifier)}."
         return f'<p class="note">{_esc(note)}</p>' + _table([*headers, "text"], rows, numeric=(0, 3))
     legend = (
         '<p class="note">The wrong predictions made with the highest probability. In each text the n-grams adding '
@@ -479,7 +487,7 @@ def _ngrams_section(classifier, examples: Examples, n_ngrams: int, batch_size: i
     from textcnn.classify.explain import corpus_ngrams
 
     if not _explainable(classifier):
-        return f'<p class="note">n-gram tables need a kim_cnn; this model is a {_esc(classifier.model_name)}.</p>'
+        return f'<p class="note">n-gram tables need a kim_cnn alone; this model is a {_esc(_kind(classifier))}.</p>'
     report = corpus_ngrams(classifier, examples.texts, batch_size=batch_size)
     return (
         f'<p class="note">Contribution to each class logit summed over the {report.n_texts} texts of '

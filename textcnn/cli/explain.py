@@ -80,6 +80,7 @@ def explain(model_dir, texts, top_k, fmt, color, corpus, per_filter, output, bat
     (`"exact": false` in jsonl), with the check `logit ~ baseline + sum of spans` and Captum's convergence delta.
     """
     from textcnn.classify.classifier import load
+    from textcnn.classify.hybrid import refuse_hybrid
 
     if corpus is None and not texts:
         raise click.UsageError("give at least one TEXT (or `-` to read lines from standard input), or --top-ngrams")
@@ -88,6 +89,7 @@ def explain(model_dir, texts, top_k, fmt, color, corpus, per_filter, output, bat
     if corpus is None and (output or per_filter):
         raise click.UsageError("--output and --per-filter go with --top-ngrams")
     classifier = load(model_dir, backend="torch")  # explanations read the PyTorch model, even of an int8 directory
+    refuse_hybrid(classifier, "explain")
     if corpus is not None:
         _write_corpus_table(classifier, corpus, output, top_k=top_k, per_filter=per_filter, batch_size=batch_size)
         return
