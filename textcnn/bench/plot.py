@@ -12,7 +12,7 @@ import statistics
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from textcnn.bench.table import BEST_BASELINE, KIM_COLUMNS, paired_differences
+from textcnn.bench.table import BEST_BASELINE, KIM_COLUMNS, LONG_COLUMNS, paired_differences
 from textcnn.classify.plots import new_figure, save_png
 
 
@@ -22,7 +22,7 @@ def plot_paired(
     *,
     rows: Mapping[str, str] | None = None,
     baseline: str = BEST_BASELINE,
-    columns=KIM_COLUMNS,
+    columns=KIM_COLUMNS + LONG_COLUMNS,
 ) -> Path:
     """Draw each CNN row minus ``baseline`` per dataset and write it as a PNG.
 
