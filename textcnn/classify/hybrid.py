@@ -274,20 +274,24 @@ def _score(gold: np.ndarray, pred: np.ndarray, num_classes: int, metric: str) ->
     raise ValueError(f"metric must be accuracy or macro_f1, got {metric!r}")
 
 
-def refuse_hybrid(classifier, what: str) -> None:
-    """Nothing, unless ``classifier`` is a :class:`HybridClassifier`: its label mixes in the linear model's
-    probabilities, so an account of the CNN alone (an explanation, a table of its n-grams) would explain another
-    model than the one that predicts.
+def _explain_refusal(hybrid: HybridClassifier) -> str:
+    """Why a hybrid is not explained: its label mixes in the linear model's probabilities, so an account of the CNN
+    alone (an explanation, a table of its n-grams) would explain another model than the one that predicts."""
+    return (
+        f"explain covers a Kim CNN alone; this model is a CNN + {hybrid.linear.kind} hybrid (CNN weight "
+        f"{hybrid.weight:g}) whose probabilities mix in the linear model's: explain a CNN trained without --hybrid "
+        f"(or this one's CNN with TextClassifier.from_pretrained(...))"
+    )
+
+
+def refuse_hybrid(classifier) -> None:
+    """Nothing, unless ``classifier`` is a :class:`HybridClassifier` (see :func:`_explain_refusal`).
 
     Raises:
         ValueError: Naming the linear part and the CNN's weight.
     """
     if isinstance(classifier, HybridClassifier):
-        raise ValueError(
-            f"this model is a CNN + {classifier.linear.kind} hybrid (CNN weight {classifier.weight:g}): its "
-            f"probabilities mix in the linear model's, which {what} does not cover; {what} a CNN trained without "
-            f"--hybrid"
-        )
+        raise ValueError(_explain_refusal(classifier))
 
 
 class HybridClassifier:
@@ -389,10 +393,7 @@ class HybridClassifier:
         Raises:
             ValueError: Always.
         """
-        raise ValueError(
-            f"explain covers a Kim CNN alone; this model mixes it with {self.linear.kind} (hybrid weight "
-            f"{self.weight}); explain the CNN with TextClassifier.from_pretrained(...)"
-        )
+        raise ValueError(_explain_refusal(self))
 
     # ------------------------------------------------------------------ persistence
     def save_pretrained(self, path: str | Path) -> Path:

@@ -415,7 +415,7 @@ def _explainable(classifier) -> bool:
     from textcnn.classify.hybrid import refuse_hybrid
 
     try:
-        refuse_hybrid(classifier, "explain")
+        refuse_hybrid(classifier)
         check_explainable(classifier.model)
     except ValueError:
         return False

@@ -89,7 +89,7 @@ def explain(model_dir, texts, top_k, fmt, color, corpus, per_filter, output, bat
     if corpus is None and (output or per_filter):
         raise click.UsageError("--output and --per-filter go with --top-ngrams")
     classifier = load(model_dir, backend="torch")  # explanations read the PyTorch model, even of an int8 directory
-    refuse_hybrid(classifier, "explain")
+    refuse_hybrid(classifier)
     if corpus is not None:
         _write_corpus_table(classifier, corpus, output, top_k=top_k, per_filter=per_filter, batch_size=batch_size)
         return
